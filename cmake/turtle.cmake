@@ -4,13 +4,16 @@
 # benchmarks) and once freestanding, as part of l0.efi. turtle_pure_library() does the first
 # and records the sources in the global property TURTLE_EFI_SOURCES for l0/ to do the second.
 
+# The repository root, the include root of every module ("l0/options.h").
+get_filename_component(TURTLE_ROOT ${CMAKE_CURRENT_LIST_DIR}/.. ABSOLUTE)
+
 set(TURTLE_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter)
 set(TURTLE_SANITIZERS -fsanitize=address,undefined -fno-omit-frame-pointer
     -fno-sanitize-recover=undefined)
 
 function(turtle_host_flags target)
   target_compile_options(${target} PRIVATE ${TURTLE_WARNINGS})
-  target_include_directories(${target} PUBLIC ${CMAKE_SOURCE_DIR})
+  target_include_directories(${target} PUBLIC ${TURTLE_ROOT})
   if(TURTLE_SANITIZE)
     target_compile_options(${target} PRIVATE ${TURTLE_SANITIZERS})
     target_link_options(${target} PUBLIC ${TURTLE_SANITIZERS})

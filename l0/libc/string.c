@@ -1,0 +1,71 @@
+/*
+ * string.c: the C string functions that l0.efi needs and that neither the compiler nor
+ * GNU-EFI's libefi (which has memcpy and memset) provides. Only in the EFI build: the host
+ * build uses the C library. Freestanding, no hardware.
+ */
+#include <stddef.h>
+#include <string.h>
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	if (d < s) {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	} else {
+		while (n--)
+			d[n] = s[n];
+	}
+	return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+
+	for (size_t i = 0; i < n; i++) {
+		if (x[i] != y[i])
+			return x[i] - y[i];
+	}
+	return 0;
+}
+
+void *memchr(const void *s, int c, size_t n)
+{
+	const unsigned char *p = s;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == (unsigned char)c)
+			return (void *)(p + i);
+	}
+	return NULL;
+}
+
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+	for (; n; n--, a++, b++) {
+		if (*a != *b || !*a)
+			return (unsigned char)*a - (unsigned char)*b;
+	}
+	return 0;
+}
