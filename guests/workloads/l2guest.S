@@ -1,0 +1,56 @@
+/*
+ * The L2 guests: 32-bit flat protected-mode code (no paging) that L1 userspace copies to
+ * L2_CODE_GPA and runs under KVM. Each blob times ITERATIONS operations of one exit kind with
+ * RDTSC and reports through the mailbox (l2guest.h), then signals completion with an OUT to
+ * L2_DONE_PORT. Assembled into the 64-bit l2run binary as data; it never runs there.
+ *
+ * Register convention inside a blob: %edi = iterations requested, %esi = iterations done.
+ * Operations that clobber %edi/%esi (none yet) must save them.
+ */
+#include "l2guest.h"
+
+#define MB(field) (L2_MAILBOX_GPA + (field))
+
+/* Read the request and take the start timestamp. */
+.macro l2_prologue
+	movl	MB(L2_MB_ITERATIONS), %edi	/* edi = iterations requested */
+	xorl	%esi, %esi			/* esi = iterations done */
+	rdtsc					/* edx:eax = TSC */
+	movl	%eax, MB(L2_MB_TSC_START)
+	movl	%edx, MB(L2_MB_TSC_START) + 4
+.endm
+
+/* Count one iteration and loop back to \label until all are done. */
+.macro l2_next label
+	incl	%esi
+	cmpl	%edi, %esi
+	jb	\label
+.endm
+
+/* Take the end timestamp, publish the count, and tell L1 userspace we are done. */
+.macro l2_epilogue
+	rdtsc
+	movl	%eax, MB(L2_MB_TSC_END)
+	movl	%edx, MB(L2_MB_TSC_END) + 4
+	movl	%esi, MB(L2_MB_DONE_COUNT)
+	movw	$L2_DONE_PORT, %dx
+	outb	%al, %dx			/* exits to L1 userspace: KVM_EXIT_IO */
+9:	hlt					/* not reached unless userspace resumes us */
+	jmp	9b
+.endm
+
+	.section .rodata.l2guest, "a"
+	.code32
+
+/* cpuid: CPUID leaf 0, which L1's KVM handles in the kernel (one L2 exit each). */
+	.globl	l2guest_cpuid_start, l2guest_cpuid_end
+l2guest_cpuid_start:
+	l2_prologue
+1:	xorl	%eax, %eax			/* leaf 0 */
+	cpuid					/* clobbers eax, ebx, ecx, edx */
+	l2_next	1b
+	l2_epilogue
+l2guest_cpuid_end:
+
+	.code64
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,253 @@
+/*
+ * l2run: runs one L2 workload under L1's KVM and prints one JSON result record.
+ *
+ *   l2run WORKLOAD ITERATIONS
+ *
+ * Each workload is a blob of 32-bit guest code (l2guest.S) that performs ITERATIONS operations of
+ * one exit kind, timed with RDTSC inside L2. l2run checks that the guest completed them, and
+ * reports the TSC delta and how many exits KVM took for the vCPU meanwhile. Touches /dev/kvm.
+ */
+#define _GNU_SOURCE
+#include "kvm_vm.h"
+#include "l2guest.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_USAGE 2
+#define ERR_MAX 512
+#define JSON_ERR_MAX (2 * ERR_MAX)
+/* Bounds the userspace exits a workload may take, so a confused guest cannot loop forever. */
+#define MAX_USERSPACE_EXITS_PER_ITERATION 4
+#define USERSPACE_EXITS_SLACK 16
+
+struct result {
+	uint64_t l2_exits;
+	uint64_t userspace_exits;
+	uint64_t l2_cycles;
+};
+
+/*
+ * Called for a userspace exit that is not the done signal. Returns 0 to resume the guest, -1 with
+ * err set to fail the run. NULL in the table: such an exit is always a failure.
+ */
+typedef int (*exit_handler)(struct l2vm *vm, char *err, size_t err_size);
+
+struct workload {
+	const char *name;
+	const char *what; /* one line for the usage message */
+	const uint8_t *code_start;
+	const uint8_t *code_end;
+	exit_handler on_exit;
+};
+
+static const struct workload workloads[] = {
+	{ "cpuid", "CPUID leaf 0, handled by L1's KVM", l2guest_cpuid_start, l2guest_cpuid_end,
+	  NULL },
+};
+
+#define NUM_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
+
+static void usage(const char *msg)
+{
+	fprintf(stderr, "l2run: %s\nusage: l2run WORKLOAD ITERATIONS (ITERATIONS 1..%" PRIu32 ")\n",
+		msg, UINT32_MAX);
+	fprintf(stderr, "workloads:\n");
+	for (size_t i = 0; i < NUM_WORKLOADS; i++)
+		fprintf(stderr, "  %-8s %s\n", workloads[i].name, workloads[i].what);
+	exit(EXIT_USAGE);
+}
+
+static const struct workload *find_workload(const char *name)
+{
+	for (size_t i = 0; i < NUM_WORKLOADS; i++) {
+		if (strcmp(workloads[i].name, name) == 0)
+			return &workloads[i];
+	}
+	return NULL;
+}
+
+static int parse_iterations(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v == 0 || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int failf(char *err, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, size, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int is_done_signal(const struct kvm_run *r)
+{
+	return r->exit_reason == KVM_EXIT_IO && r->io.direction == KVM_EXIT_IO_OUT &&
+	       r->io.port == L2_DONE_PORT;
+}
+
+/* Enters L2 until it signals done; counts the returns to userspace. */
+static int run_until_done(const struct workload *w, struct l2vm *vm, uint64_t max_exits,
+			  struct result *res, char *err, size_t err_size)
+{
+	char why[L2VM_ERR_MAX];
+
+	for (;;) {
+		if (l2vm_run(vm) < 0)
+			return failf(err, err_size, "%s", vm->err);
+		res->userspace_exits++;
+		if (is_done_signal(vm->run))
+			return 0;
+		if (!w->on_exit) {
+			l2vm_describe_exit(vm, why, sizeof(why));
+			return failf(err, err_size, "unexpected %s", why);
+		}
+		if (w->on_exit(vm, err, err_size) < 0)
+			return -1;
+		if (res->userspace_exits > max_exits)
+			return failf(err, err_size, "more than %" PRIu64 " userspace exits", max_exits);
+	}
+}
+
+static int check_mailbox(const struct l2_mailbox *mb, uint32_t iterations, char *err,
+			 size_t err_size)
+{
+	if (mb->done_count != iterations)
+		return failf(err, err_size, "guest completed %" PRIu32 " of %" PRIu32 " iterations",
+			     mb->done_count, iterations);
+	if (mb->tsc_end <= mb->tsc_start)
+		return failf(err, err_size, "TSC did not advance (%" PRIu64 " -> %" PRIu64 ")",
+			     mb->tsc_start, mb->tsc_end);
+	return 0;
+}
+
+static int run_workload(const struct workload *w, uint32_t iterations, struct result *res,
+			char *err, size_t err_size)
+{
+	struct l2vm vm;
+	struct l2_mailbox *mb;
+	const struct l2_mailbox request = { .iterations = iterations };
+	uint64_t exits_before, exits_after;
+	uint64_t max_exits = (uint64_t)iterations * MAX_USERSPACE_EXITS_PER_ITERATION +
+			     USERSPACE_EXITS_SLACK;
+	size_t code_len = (size_t)(w->code_end - w->code_start);
+	int rc = -1;
+
+	if (code_len > L2_CODE_MAX)
+		return failf(err, err_size, "guest code is %zu bytes, room for %d", code_len,
+			     L2_CODE_MAX);
+	if (l2vm_create(&vm) < 0 || l2vm_load(&vm, L2_CODE_GPA, w->code_start, code_len) < 0 ||
+	    l2vm_load(&vm, L2_MAILBOX_GPA, &request, sizeof(request)) < 0 ||
+	    l2vm_start_flat32(&vm, L2_CODE_GPA, L2_STACK_TOP) < 0 ||
+	    l2vm_read_exits(&vm, &exits_before) < 0) {
+		failf(err, err_size, "%s", vm.err);
+		goto out;
+	}
+	if (run_until_done(w, &vm, max_exits, res, err, err_size) < 0)
+		goto out;
+	if (l2vm_read_exits(&vm, &exits_after) < 0) {
+		failf(err, err_size, "%s", vm.err);
+		goto out;
+	}
+	mb = (struct l2_mailbox *)(vm.mem + L2_MAILBOX_GPA);
+	if (check_mailbox(mb, iterations, err, err_size) < 0)
+		goto out;
+	res->l2_exits = exits_after - exits_before;
+	res->l2_cycles = mb->tsc_end - mb->tsc_start;
+	rc = 0;
+out:
+	l2vm_destroy(&vm);
+	return rc;
+}
+
+/* Escapes a message for a JSON string: quotes, backslashes and control characters. */
+static void json_escape(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (; *in && o + 7 < size; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c < 0x20) {
+			o += (size_t)snprintf(out + o, size - o, "\\u%04x", c);
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+}
+
+/* Each record goes out in one write, so that kernel messages cannot split it. */
+static void print_record(const char *line)
+{
+	fputs(line, stdout);
+	fflush(stdout);
+}
+
+static void print_result(const char *name, uint32_t iterations, const struct result *res)
+{
+	char line[ERR_MAX];
+
+	snprintf(line, sizeof(line),
+		 "{\"turtle\":\"result\",\"workload\":\"%s\",\"iterations\":%" PRIu32
+		 ",\"ok\":true,\"l2_exits\":%" PRIu64 ",\"userspace_exits\":%" PRIu64
+		 ",\"l2_cycles\":%" PRIu64 ",\"cycles_per_iteration\":%.1f}\n",
+		 name, iterations, res->l2_exits, res->userspace_exits, res->l2_cycles,
+		 (double)res->l2_cycles / iterations);
+	print_record(line);
+}
+
+static void print_failure(const char *name, const char *err)
+{
+	char escaped[JSON_ERR_MAX];
+	char line[JSON_ERR_MAX + ERR_MAX];
+
+	json_escape(err, escaped, sizeof(escaped));
+	snprintf(line, sizeof(line),
+		 "{\"turtle\":\"result\",\"workload\":\"%s\",\"ok\":false,\"error\":\"%s\"}\n", name,
+		 escaped);
+	print_record(line);
+}
+
+int main(int argc, char **argv)
+{
+	const struct workload *w;
+	uint32_t iterations;
+	struct result res = { 0 };
+	char err[ERR_MAX];
+
+	/* Full buffering: print_record's fflush then issues each record as a single write. */
+	setvbuf(stdout, NULL, _IOFBF, BUFSIZ);
+	if (argc != 3)
+		usage("expected two arguments");
+	w = find_workload(argv[1]);
+	if (!w)
+		usage("unknown workload");
+	if (parse_iterations(argv[2], &iterations) < 0)
+		usage("bad iteration count");
+	if (run_workload(w, iterations, &res, err, sizeof(err)) < 0) {
+		print_failure(w->name, err);
+		return EXIT_FAILURE;
+	}
+	print_result(w->name, iterations, &res);
+	return EXIT_SUCCESS;
+}
