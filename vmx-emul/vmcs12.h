@@ -33,7 +33,7 @@ enum vmcs_type {
 };
 
 /* Encoding layout (SDM Vol. 3C 25.11.2, Table 25-21). */
-#define VMCS_ENC_ACCESS_HIGH 0x00000001u /* bit 0: access type, 1 = high 32 bits of a 64-bit field */
+#define VMCS_ENC_ACCESS_HIGH 0x00000001u /* bit 0: access type, 1 = high half of a 64-bit field */
 #define VMCS_ENC_INDEX_MASK 0x000003feu  /* bits 9:1 */
 #define VMCS_ENC_INDEX_SHIFT 1
 #define VMCS_ENC_TYPE_MASK 0x00000c00u /* bits 11:10, enum vmcs_type */
@@ -65,7 +65,7 @@ static inline bool vmcs_enc_is_high(uint32_t enc)
 
 /*
  * Field flags. Exactly one group flag per field, equal to 1 << (encoding bits 11:10).
- * VMCS_F_READ_ONLY: VMWRITE by L1 fails with error 13 (unless IA32_VMX_MISC bit 29 is offered to it).
+ * VMCS_F_READ_ONLY: VMWRITE by L1 fails with error 13 (unless L1 is offered IA32_VMX_MISC bit 29).
  * VMCS_F_SHADOW_RW: L1 reads and writes it often; worth passing through a shadow VMCS both ways.
  * VMCS_F_SHADOW_RO: L1 reads it often after an exit; worth shadowing for VMREAD only.
  */

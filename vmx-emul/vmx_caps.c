@@ -23,7 +23,8 @@
 #undef VMX_CAPF
 
 static const struct vmxe_bit_desc cap_bits[] = {
-#define VMX_CTL(g, n, b, t) { .name = #n, .text = t, .group = VMXE_GRP_##g, .lsb = (b), .width = 1 },
+#define VMX_CTL(g, n, b, t)                                                                        \
+	{ .name = #n, .text = t, .group = VMXE_GRP_##g, .lsb = (b), .width = 1 },
 #include "vmx-emul/vmx_controls.def"
 #undef VMX_CTL
 #define VMX_CAPF(g, n, l, w, t)                                                                    \

@@ -61,7 +61,7 @@ bool vmxe_insn_error_is_sdm(enum vmxe_insn_error err);
  * NULL for anything else (a reserved or unknown number). */
 const char *vmxe_insn_error_text(enum vmxe_insn_error err);
 
-/* The enumerator's short name without prefix, e.g. "UNSUPPORTED_VMCS_COMPONENT"; NULL if unknown. */
+/* The enumerator's name without prefix, e.g. "UNSUPPORTED_VMCS_COMPONENT"; NULL if unknown. */
 const char *vmxe_insn_error_name(enum vmxe_insn_error err);
 
 #endif /* VMX_EMUL_VMX_ERRORS_H */
