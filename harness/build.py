@@ -32,9 +32,9 @@ def _run(cmd, what):
 def build(targets=("all", "l1-image"), build_dir=BUILD_DIR):
     """Builds the given CMake targets, configuring first if needed."""
     deps.ensure("build", "image")
-    if not os.path.exists(os.path.join(build_dir, "CMakeCache.txt")):
-        _run(["cmake", "-S", ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=RelWithDebInfo"],
-             "configuring %s" % build_dir)
+    # Configuring every time is cheap and recovers a build tree whose last configure failed.
+    _run(["cmake", "-S", ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=RelWithDebInfo"],
+         "configuring %s" % build_dir)
     jobs = str(os.cpu_count() or 2)
     for target in targets:
         _run(["cmake", "--build", build_dir, "--target", target, "-j", jobs],
