@@ -88,8 +88,9 @@ void l0_trace_reset(struct l0_trace *t);
 int l0_trace_exit(struct l0_trace *t, const struct l0_exit *exit, uint64_t tsc_at_exit,
 		  uint64_t cycles);
 
-/* Opens phase @name (1..L0_TRACE_PHASE_MAX bytes; the JSON writer escapes it) at @tsc,
- * replacing any current phase. L0_TRACE_EINVAL for an empty or too long name. */
+/* Opens phase @name (1..L0_TRACE_PHASE_MAX printable ASCII bytes; the JSON writer escapes
+ * quotes and backslashes) at @tsc, replacing any current phase. L0_TRACE_EINVAL (phase kept as
+ * it was) for a NULL, empty or too long name or one with other bytes. */
 int l0_trace_phase_begin(struct l0_trace *t, const char *name, uint64_t tsc);
 
 /* Closes the current phase at @tsc, keeping its name for the next dump. L0_TRACE_EINVAL when

@@ -5,6 +5,8 @@
  */
 #include "l0/vmx_report.h"
 
+#include <string.h>
+
 #include "l0/console.h"
 #include "l0/cpu.h"
 #include "l0/fmt.h"
@@ -92,7 +94,10 @@ static void visit(void *ctx, const struct vmxe_cap_item *it)
 
 	if (!state)
 		return;
-	n = l0_snprintf(word, sizeof(word), " %s%s", it->name, state);
+	if (it->text && strcmp(it->name, "RESERVED") == 0)
+		n = l0_snprintf(word, sizeof(word), " bit%u%s", it->lsb, state);
+	else
+		n = l0_snprintf(word, sizeof(word), " %s%s", it->name, state);
 	if (b->used + (size_t)n + 1 > sizeof(b->line))
 		flush(b);
 	b->used += (size_t)l0_snprintf(b->line + b->used, sizeof(b->line) - b->used, "%s", word);
