@@ -45,7 +45,7 @@
 #define L0_HC_SIG_EDX 0x20202030u      /* "0   " */
 #define L0_HC_ABI_VERSION 1u
 
-#define L0_HC_MAGIC 0x7475524cu /* "LRut" in memory order; any value unlikely by chance */
+#define L0_HC_MAGIC 0x5452544cu /* "TRTL" as hex digits; no common RAX value has it */
 #define L0_HC_MAGIC_SHIFT 32
 #define L0_HC_OP_MASK 0xffffffffull
 
@@ -122,8 +122,10 @@ enum l0_hc_error l0_hypercall_decode(const struct l0_hc_regs *regs, struct l0_hy
 /* "reset", "dump", "phase-begin", "phase-end", or NULL. */
 const char *l0_hypercall_op_name(uint32_t op);
 
-/* L0's answer to CPUID leaf @leaf in out[0..3] = EAX, EBX, ECX, EDX. False for leaves that are
- * not L0's (0x40000000..L0_HC_CPUID_MAX_LEAF); the caller handles those. */
+/* L0's answer to CPUID leaf @leaf in out[0..3] = EAX, EBX, ECX, EDX, for the hypervisor range
+ * 0x40000000..0x400000ff (zeros above L0_HC_CPUID_MAX_LEAF). False, @out untouched, for other
+ * leaves: the caller handles those. */
+#define L0_HC_CPUID_RANGE_END 0x400000ffu
 bool l0_hypercall_cpuid(uint32_t leaf, uint32_t out[4]);
 
 #endif /* L0_HYPERCALL_H */
