@@ -98,7 +98,7 @@ struct l0_ept_xlate {
 	unsigned int memtype;  /* enum eptm_memtype of the leaf */
 	bool ignore_pat;
 	unsigned int level;    /* level of the leaf (3: 1 GiB, 2: 2 MiB, 1: 4 KiB), or, on
-				  L0_EPT01_ENOT_MAPPED / EMISCONFIG, of the entry that stopped the walk */
+				* ENOT_MAPPED and EMISCONFIG, of the entry that stopped the walk */
 };
 
 /*

@@ -1,7 +1,8 @@
 /*
  * exit_table.c: dispatch of a decoded VM exit through L0's handler table, and the one-line
  * description of an exit for diagnostics. Touches no hardware. SDM Vol. 3C 25.9.1 (exit-reason
- * field: bit 31 marks a VM-entry failure, SDM 27.8, which no ordinary handler may treat as an exit).
+ * field: bit 31 marks a VM-entry failure, SDM 27.8, which no ordinary handler may treat as an
+ * exit).
  */
 #include "l0/exit_table.h"
 
@@ -66,8 +67,8 @@ int l0_exit_format(const struct l0_exit *e, char *buf, size_t size)
 			"\"reason_field\":\"0x%08x\",\"qual\":\"0x%llx\",\"rip\":\"0x%llx\","
 			"\"rsp\":\"0x%llx\",\"rflags\":\"0x%llx\",\"cpl\":%u,\"insn_len\":%u,"
 			"\"insn_info\":\"0x%08x\",\"gpa\":\"0x%llx\",\"gla\":\"0x%llx\","
-			"\"intr_info\":\"0x%08x\",\"intr_error\":\"0x%x\",\"idt_vec_info\":\"0x%08x\","
-			"\"idt_vec_error\":\"0x%x\"",
+			"\"intr_info\":\"0x%08x\",\"intr_error\":\"0x%x\","
+			"\"idt_vec_info\":\"0x%08x\",\"idt_vec_error\":\"0x%x\"",
 			level ? level : "?", (unsigned int)e->basic_reason, name ? name : "?",
 			vmx_exit_is_entry_failure(e->reason) ? "true" : "false",
 			(unsigned int)e->reason, (unsigned long long)e->qualification,

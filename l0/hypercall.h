@@ -62,7 +62,7 @@ enum l0_hc_error {
 	L0_HC_OK = 0,
 	L0_HC_EUNKNOWN_OP = -1, /* magic right, op not in enum l0_hc_op */
 	L0_HC_EBAD_MAGIC = -2,  /* RAX bits 63:32 are not L0_HC_MAGIC */
-	L0_HC_EBAD_NAME = -3,   /* PHASE_BEGIN: empty name, a byte outside the set, junk after NUL */
+	L0_HC_EBAD_NAME = -3,   /* PHASE_BEGIN: empty, a byte outside the set, or junk after NUL */
 	L0_HC_EDISABLED = -4,   /* L0 runs with trace=off: nothing counted, nothing to dump */
 	L0_HC_ENO_PHASE = -5,   /* PHASE_END with no phase begun */
 };

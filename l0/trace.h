@@ -105,8 +105,9 @@ int l0_trace_phase_end(struct l0_trace *t, uint64_t tsc);
 #define L0_TRACE_U64_DIGITS 20
 /* one map: braces, and per slot "NAME":DIGITS, with unnamed slots printed as "R<n>" (<= 4
  * characters) and the last as "OTHER" */
-#define L0_TRACE_MAP_MAX                                                                          \
-	(2 + VMX_EXIT_REASON_NAMES_LEN + 4 * (VMX_EXIT_REASON_MAX + 1 - VMX_EXIT_REASON_COUNT) + 5 + \
+#define L0_TRACE_MAP_MAX                                                                      \
+	(2 + VMX_EXIT_REASON_NAMES_LEN + 5 +                                                  \
+	 4 * (VMX_EXIT_REASON_MAX + 1 - VMX_EXIT_REASON_COUNT) +                              \
 	 L0_TRACE_SLOTS * (4 + L0_TRACE_U64_DIGITS))
 /* one level: "lN":{"exits":MAP,"cycles":MAP}, plus a comma */
 #define L0_TRACE_LEVEL_MAX (25 + 2 * L0_TRACE_MAP_MAX)

@@ -104,7 +104,9 @@ static bool ref_uniform(const struct l0_mem_range *map, size_t n, uint64_t start
 		if (!map[i].size)
 			continue;
 		for (int k = 0; k < 4; k++) {
-			if (pts[k] >= start && pts[k] - start < len && ref_type(map, n, pts[k]) != t)
+			bool inside = pts[k] >= start && pts[k] - start < len;
+
+			if (inside && ref_type(map, n, pts[k]) != t)
 				return false;
 		}
 	}
@@ -341,7 +343,7 @@ static void test_validation(void **state)
 		{ { (1ull << 39) - 4096, 8192, L0_MEM_RAM }, 39, L0_EPT01_EBAD_MAP }, /* > width */
 		{ { 1ull << 48, 4096, L0_MEM_MMIO }, 52, L0_EPT01_EBAD_MAP }, /* beyond 4 levels */
 		{ { 0, 4096, L0_MEM_TYPE_COUNT }, 39, L0_EPT01_EBAD_MAP },
-		{ { (1ull << 39) - 4096, 4096, L0_MEM_RAM }, 39, L0_EPT01_OK }, /* ends at 2^width */
+		{ { (1ull << 39) - 4096, 4096, L0_MEM_RAM }, 39, L0_EPT01_OK }, /* ends at 2^39 */
 		{ { UINT64_MAX, 0, L0_MEM_RAM }, 39, L0_EPT01_OK }, /* empty entries are ignored */
 	};
 
@@ -381,7 +383,7 @@ static void test_walker_checks(void **state)
 	} rows[] = {
 		{ EPTM_RWX, EPTM_RWX, 0, EPTM_RWX | (6 << 3), L0_EPT01_OK, 1, EPTM_RWX },
 		{ EPTM_RWX, EPTM_R, 0, EPTM_RWX | (6 << 3), L0_EPT01_OK, 1, EPTM_R },
-		{ EPTM_R | EPTM_X, EPTM_RWX, 0, EPTM_R | EPTM_W | (0 << 3), L0_EPT01_OK, 1, EPTM_R },
+		{ EPTM_R | EPTM_X, EPTM_RWX, 0, EPTM_R | EPTM_W, L0_EPT01_OK, 1, EPTM_R }, /* UC */
 		{ EPTM_W, EPTM_RWX, 0, EPTM_RWX, L0_EPT01_EMISCONFIG, 4, 0 },  /* write-only */
 		{ EPTM_X, EPTM_RWX, 0, EPTM_RWX, L0_EPT01_EMISCONFIG, 4, 0 },  /* no exec-only */
 		{ EPTM_RWX | EPTM_LARGE, EPTM_RWX, 0, EPTM_RWX, L0_EPT01_EMISCONFIG, 4, 0 },
@@ -394,8 +396,9 @@ static void test_walker_checks(void **state)
 		/* a 2 MiB leaf: with its reserved bit 12 set, and clean with IPAT */
 		{ EPTM_RWX, EPTM_RWX, EPTM_RWX | EPTM_LARGE | (6 << 3) | 0x1000, 0,
 		  L0_EPT01_EMISCONFIG, 2, 0 },
-		{ EPTM_RWX, EPTM_RWX, EPTM_RWX | EPTM_LARGE | EPTM_IGNORE_PAT | (4 << 3) | 0x40000000,
-		  0, L0_EPT01_OK, 2, EPTM_RWX },
+		{ EPTM_RWX, EPTM_RWX,
+		  EPTM_RWX | EPTM_LARGE | EPTM_IGNORE_PAT | (4 << 3) | 0x40000000, 0,
+		  L0_EPT01_OK, 2, EPTM_RWX },
 	};
 	struct pool *p = pool_new(4);
 	struct l0_page_access mem = { pool_va, p };

@@ -72,7 +72,7 @@ static void test_decode_table(void **state)
 		{ 1, 0, 0, L0_HC_EBAD_MAGIC, 0, "" },                      /* op without magic */
 		{ 0, 0, 0, L0_HC_EBAD_MAGIC, 0, "" },
 		{ ((uint64_t)(L0_HC_MAGIC ^ 1) << 32) | 2, 0, 0, L0_HC_EBAD_MAGIC, 0, "" },
-		{ (uint64_t)L0_HC_MAGIC | 2, 0, 0, L0_HC_EBAD_MAGIC, 0, "" }, /* magic in the low half */
+		{ (uint64_t)L0_HC_MAGIC | 2, 0, 0, L0_HC_EBAD_MAGIC, 0, "" }, /* in bits 31:0 */
 		/* names */
 		{ MAGIC_RAX(3), 0, 0, L0_HC_EBAD_NAME, 0, "" },             /* empty */
 		{ MAGIC_RAX(3), 0x0061, 0x62, L0_HC_EBAD_NAME, 0, "" },     /* byte after the NUL */

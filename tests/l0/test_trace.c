@@ -114,7 +114,8 @@ static void test_ring_partial(void **state)
 	l0_trace_exit(&t, &e2, 600, 41);
 	assert_int_equal(l0_trace_dump_ring(&t, collect, l), 2);
 	assert_int_equal(l->n, 2);
-	assert_string_equal(l->text[0], "\"seq\":0,\"level\":\"l1\",\"reason\":10,\"name\":\"CPUID\","
+	assert_string_equal(l->text[0], "\"seq\":0,\"level\":\"l1\",\"reason\":10,"
+					"\"name\":\"CPUID\","
 					"\"entry_failure\":false,\"qual\":\"0x10ff\","
 					"\"rip\":\"0x1000\",\"tsc\":500,\"cycles\":40");
 	assert_string_equal(l->text[1], "\"seq\":1,\"level\":\"l2\",\"reason\":33,"
@@ -224,8 +225,12 @@ static void test_dump_exact(void **state)
 
 	l0_trace_phase_end(&t, 1800);
 	l0_trace_dump_json(&t, 999999, buf, sizeof(buf));
-	assert_memory_equal(buf, "\"phase\":\"cpuid\",\"phase_active\":false,\"phase_cycles\":800,",
-			    strlen("\"phase\":\"cpuid\",\"phase_active\":false,\"phase_cycles\":800,"));
+	{
+		const char *want = "\"phase\":\"cpuid\",\"phase_active\":false,"
+				   "\"phase_cycles\":800,";
+
+		assert_memory_equal(buf, want, strlen(want));
+	}
 }
 
 static void test_dump_escapes_phase(void **state)
@@ -237,7 +242,8 @@ static void test_dump_escapes_phase(void **state)
 	l0_trace_init(&t, true);
 	assert_int_equal(l0_trace_phase_begin(&t, "a\"b\\c", 0), L0_TRACE_OK);
 	l0_trace_dump_json(&t, 0, buf, sizeof(buf));
-	assert_memory_equal(buf, "\"phase\":\"a\\\"b\\\\c\",", strlen("\"phase\":\"a\\\"b\\\\c\","));
+	assert_memory_equal(buf, "\"phase\":\"a\\\"b\\\\c\",",
+			    strlen("\"phase\":\"a\\\"b\\\\c\","));
 }
 
 /* Quotes pair up outside escapes and braces balance: a cheap well-formedness check. */
