@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from . import build, deps, run
+from . import build, run
 from .bochs import BochsError
 from .build import BuildError
 from .deps import DepsError

@@ -57,10 +57,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		return status;
 	status = l0_efi_read_cmdline(self, cmdline, sizeof(cmdline), source, sizeof(source));
 	if (EFI_ERROR(status)) {
-		l0_log("cannot read the command line from %s: %s", source,
-		       l0_efi_status_name(status));
-		l0_record("error", "\"stage\":\"l0-options\",\"message\":\"cannot read %s\"",
-			  "the command line");
+		const char *why = l0_efi_status_name(status);
+
+		l0_log("cannot read the command line from %s: %s", source, why);
+		l0_record("error", "\"stage\":\"l0-options\",\"message\":\"cannot read the "
+			  "command line: %s\"", why);
 		return status;
 	}
 	if (l0_options_parse(cmdline, &options, &err) != L0_OPT_OK)
