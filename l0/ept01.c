@@ -249,3 +249,60 @@ int l0_ept01_translate(const struct l0_page_access *mem, uint64_t eptp, uint64_t
 	}
 	return L0_EPT01_EMISCONFIG; /* not reached: level 1 entries are leaves */
 }
+
+/* A table replacing the large leaf @e at @level: 512 leaves one level down, same attributes. */
+static int split_leaf(const struct l0_page_alloc *alloc, struct l0_ept01 *ept, uint64_t *entry,
+		      unsigned int level)
+{
+	uint64_t e = *entry, base = eptm_entry_addr(e, level, true), hpa;
+	uint64_t attrs = e & ~eptm_leaf_addr_mask(level) & ~EPTM_LARGE;
+	uint64_t *table = alloc->alloc_page(alloc->ctx, &hpa);
+
+	if (!table)
+		return L0_EPT01_ENOMEM;
+	for (unsigned int i = 0; i < EPTM_ENTRIES; i++) {
+		uint64_t child = (base + i * eptm_level_size(level - 1)) | attrs;
+
+		table[i] = level - 1 > 1 ? child | EPTM_LARGE : child;
+	}
+	ept->tables++;
+	ept->leaves[level - 1]--;
+	ept->leaves[level - 2] += EPTM_ENTRIES;
+	*entry = eptm_make_table(hpa);
+	return L0_EPT01_OK;
+}
+
+int l0_ept01_map_page(const struct l0_page_alloc *alloc, const struct l0_page_access *mem,
+		      struct l0_ept01 *ept, uint64_t gpa, uint64_t leaf)
+{
+	uint64_t table_hpa = ept->eptp & EPTP_ADDR_MASK;
+
+	for (unsigned int level = EPTM_LEVELS; level > 1; level--) {
+		uint64_t *table = mem->page_va(mem->ctx, table_hpa);
+		uint64_t *entry, hpa;
+		int err;
+
+		if (!table)
+			return L0_EPT01_EBAD_TABLE;
+		entry = &table[eptm_index(gpa, level)];
+		if (!eptm_present(*entry, false)) {
+			if (!alloc->alloc_page(alloc->ctx, &hpa))
+				return L0_EPT01_ENOMEM;
+			ept->tables++;
+			*entry = eptm_make_table(hpa);
+		} else if (eptm_is_leaf(*entry, level)) {
+			err = split_leaf(alloc, ept, entry, level);
+			if (err)
+				return err;
+		}
+		table_hpa = eptm_entry_addr(*entry, level, false);
+	}
+	uint64_t *pt = mem->page_va(mem->ctx, table_hpa);
+
+	if (!pt)
+		return L0_EPT01_EBAD_TABLE;
+	if (!eptm_present(pt[eptm_index(gpa, 1)], false))
+		ept->leaves[0]++;
+	pt[eptm_index(gpa, 1)] = leaf;
+	return L0_EPT01_OK;
+}

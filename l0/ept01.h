@@ -109,4 +109,13 @@ struct l0_ept_xlate {
 int l0_ept01_translate(const struct l0_page_access *mem, uint64_t eptp, uint64_t gpa,
 		       struct l0_ept_xlate *out);
 
+/*
+ * Sets the 4 KiB leaf of @gpa in @ept to @leaf (an eptm_make_leaf() entry), creating tables where
+ * the walk finds none and splitting a large leaf on the way into 512 smaller ones with the same
+ * attributes; keeps @ept's counters. The caller invalidates cached translations (INVEPT).
+ * L0_EPT01_OK, ENOMEM (tables allocated so far stay in place) or EBAD_TABLE.
+ */
+int l0_ept01_map_page(const struct l0_page_alloc *alloc, const struct l0_page_access *mem,
+		      struct l0_ept01 *ept, uint64_t gpa, uint64_t leaf);
+
 #endif /* L0_EPT01_H */

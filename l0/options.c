@@ -36,20 +36,33 @@ static enum l0_opt_status copy_token(char *dst, size_t size, const struct token 
 	return L0_OPT_OK;
 }
 
-static enum l0_opt_status parse_virt(struct l0_options *opts, const struct token *v)
+static enum l0_opt_status parse_on_off(bool *dst, const struct token *v)
 {
-	if (token_is(v, "off")) {
-		opts->virt = false;
+	if (token_is(v, "on") || token_is(v, "off")) {
+		*dst = token_is(v, "on");
 		return L0_OPT_OK;
 	}
-	if (token_is(v, "on"))
-		return L0_OPT_UNSUPPORTED; /* L0 does not take over with VMX yet */
 	return L0_OPT_BAD_VALUE;
+}
+
+static enum l0_opt_status parse_virt(struct l0_options *opts, const struct token *v)
+{
+	return parse_on_off(&opts->virt, v);
 }
 
 static void describe_virt(const struct l0_options *opts, char *buf, size_t size)
 {
 	l0_snprintf(buf, size, "%s", opts->virt ? "on" : "off");
+}
+
+static enum l0_opt_status parse_trace(struct l0_options *opts, const struct token *v)
+{
+	return parse_on_off(&opts->trace, v);
+}
+
+static void describe_trace(const struct l0_options *opts, char *buf, size_t size)
+{
+	l0_snprintf(buf, size, "%s", opts->trace ? "on" : "off");
 }
 
 /* A path on L0's volume: absolute, with '\' separators, as the firmware's file system wants. */
@@ -81,8 +94,10 @@ static void describe_initrd(const struct l0_options *opts, char *buf, size_t siz
 }
 
 static const struct option_desc option_table[] = {
-	{ "virt", "on|off", "run L1 as a VMX guest of L0 (off: start L1 on the bare firmware)",
-	  parse_virt, describe_virt },
+	{ "virt", "on|off", "run L1 as a VMX guest of L0 (default on; off: start L1 on the bare "
+	  "firmware)", parse_virt, describe_virt },
+	{ "trace", "on|off", "count L0's exits by reason and level, with TSC cycles (default on; "
+	  "off: no per-exit cost)", parse_trace, describe_trace },
 	{ "kernel", "\\PATH", "the L1 image: an EFI executable on L0's volume (required)",
 	  parse_kernel, describe_kernel },
 	{ "initrd", "\\PATH", "an initrd for the L1 image, passed as initrd=PATH",
@@ -121,7 +136,8 @@ static struct token next_token(const char **p)
 static void set_defaults(struct l0_options *opts)
 {
 	memset(opts, 0, sizeof(*opts));
-	opts->virt = false;
+	opts->virt = true;
+	opts->trace = true;
 }
 
 static enum l0_opt_status fail(struct l0_opt_error *err, enum l0_opt_status status,
@@ -153,9 +169,7 @@ static enum l0_opt_status parse_one(const struct token *t, struct l0_options *op
 		st = o->parse(opts, &value);
 		if (st == L0_OPT_OK)
 			return st;
-		if (st == L0_OPT_UNSUPPORTED)
-			l0_snprintf(why, sizeof(why), "not supported by this L0 yet");
-		else if (st == L0_OPT_TOO_LONG)
+		if (st == L0_OPT_TOO_LONG)
 			l0_snprintf(why, sizeof(why), "value too long");
 		else
 			l0_snprintf(why, sizeof(why), "bad value for %s (expected %s)", o->key, o->values);

@@ -27,11 +27,11 @@ enum l0_opt_status {
 	L0_OPT_SYNTAX,	  /* a token without '=' before "--" */
 	L0_OPT_TOO_LONG,  /* a value or the L1 command line does not fit */
 	L0_OPT_MISSING,	  /* a required key is absent */
-	L0_OPT_UNSUPPORTED, /* a value that names a feature this L0 does not have yet */
 };
 
 struct l0_options {
 	bool virt;		       /* run L1 as a VMX guest of L0 (virt=on) */
+	bool trace;		       /* count exits (trace=on) */
 	char kernel[L0_PATH_MAX];      /* the L1 image, a path on L0's own volume */
 	char initrd[L0_PATH_MAX];      /* optional; handed to the L1 image as "initrd=PATH" */
 	char l1_cmdline[L0_CMDLINE_MAX]; /* everything after "--" */

@@ -442,6 +442,71 @@ static void test_walker_checks(void **state)
 	pool_free(p);
 }
 
+/* The decoy mapping L0 installs where L1 reaches for L0's pages, and lazy mappings beyond the
+ * limit: a 4 KiB leaf into a non-present entry, into a split 1 GiB leaf, and into a table. */
+static void test_map_page(void **state)
+{
+	struct built b;
+	struct l0_page_alloc alloc;
+	struct l0_ept_xlate x;
+	const uint64_t decoy = 0xabcd000, l0_page = 0x7ffe000;
+	uint64_t leaf = eptm_make_leaf(decoy, 1, EPTM_R | EPTM_W, EPTM_MT_WB);
+	size_t tables, leaves4k;
+
+	(void)state;
+	assert_int_equal(build(&b, bochs_map, BOCHS_N, 39, true, true, 64), L0_EPT01_OK);
+	alloc = (struct l0_page_alloc){ pool_alloc, b.pool };
+	tables = b.ept.tables;
+	leaves4k = b.ept.leaves[0];
+
+	/* L0's page: its PT exists, the entry is not present; afterwards L1 sees the decoy */
+	assert_int_equal(l0_ept01_translate(&b.mem, b.ept.eptp, l0_page, &x),
+			 L0_EPT01_ENOT_MAPPED);
+	assert_int_equal(l0_ept01_map_page(&alloc, &b.mem, &b.ept, l0_page + 0x10, leaf),
+			 L0_EPT01_OK);
+	assert_int_equal(l0_ept01_translate(&b.mem, b.ept.eptp, l0_page + 0x10, &x), L0_EPT01_OK);
+	assert_int_equal(x.hpa, decoy + 0x10);
+	assert_int_equal(x.perms, EPTM_R | EPTM_W);
+	assert_int_equal(x.memtype, EPTM_MT_WB);
+	assert_int_equal(b.ept.tables, tables);
+	assert_int_equal(b.ept.leaves[0], leaves4k + 1);
+	/* its neighbours, L0's too, stay unmapped */
+	assert_int_equal(l0_ept01_translate(&b.mem, b.ept.eptp, l0_page + PAGE, &x),
+			 L0_EPT01_ENOT_MAPPED);
+
+	/* GiB 2 is one UC leaf: split into 2 MiB leaves, then one of those into 4 KiB leaves */
+	assert_int_equal(l0_ept01_map_page(&alloc, &b.mem, &b.ept, 2 * GIB + 5 * MIB, leaf),
+			 L0_EPT01_OK);
+	assert_int_equal(b.ept.tables, tables + 2);
+	assert_int_equal(b.ept.leaves[2], 2);
+	assert_int_equal(l0_ept01_translate(&b.mem, b.ept.eptp, 2 * GIB + 5 * MIB, &x),
+			 L0_EPT01_OK);
+	assert_int_equal(x.hpa, decoy);
+	assert_int_equal(x.level, 1);
+	/* the rest of that GiB still maps identically, with its old type, at the smaller sizes */
+	for (uint64_t a = 2 * GIB; a < 3 * GIB; a += 3 * MIB + 12 * PAGE) {
+		if (a >> 12 == (2 * GIB + 5 * MIB) >> 12)
+			continue;
+		assert_int_equal(l0_ept01_translate(&b.mem, b.ept.eptp, a, &x), L0_EPT01_OK);
+		assert_int_equal(x.hpa, a);
+		assert_int_equal(x.memtype, EPTM_MT_UC);
+		assert_int_equal(x.perms, EPTM_RWX);
+	}
+
+	/* beyond the limit nothing exists: a PDPT entry, a PD and a PT are created */
+	assert_int_equal(l0_ept01_map_page(&alloc, &b.mem, &b.ept, 16 * GIB, leaf), L0_EPT01_OK);
+	assert_int_equal(b.ept.tables, tables + 4);
+	assert_int_equal(l0_ept01_translate(&b.mem, b.ept.eptp, 16 * GIB + 8, &x), L0_EPT01_OK);
+	assert_int_equal(x.hpa, decoy + 8);
+
+	/* out of pages: an error, and what was mapped stays */
+	b.pool->cap = b.pool->used;
+	assert_int_equal(l0_ept01_map_page(&alloc, &b.mem, &b.ept, 100 * GIB, leaf),
+			 L0_EPT01_ENOMEM);
+	assert_int_equal(l0_ept01_translate(&b.mem, b.ept.eptp, 16 * GIB, &x), L0_EPT01_OK);
+	pool_free(b.pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_validation),
 		cmocka_unit_test(test_out_of_pages),
 		cmocka_unit_test(test_walker_checks),
+		cmocka_unit_test(test_map_page),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

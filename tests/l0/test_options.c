@@ -25,7 +25,8 @@ static void test_minimal(void **state)
 
 	assert_int_equal(parse("kernel=\\vmlinuz", &o, &e), L0_OPT_OK);
 	assert_string_equal(o.kernel, "\\vmlinuz");
-	assert_false(o.virt);
+	assert_true(o.virt);  /* L0 virtualizes unless told not to */
+	assert_true(o.trace);
 	assert_string_equal(o.initrd, "");
 	assert_string_equal(o.l1_cmdline, "");
 }
@@ -82,7 +83,7 @@ static void test_bad_values(void **state)
 		{ "kernel=vmlinuz", L0_OPT_BAD_VALUE, "'kernel=vmlinuz'" },
 		{ "kernel=", L0_OPT_BAD_VALUE, "kernel" },
 		{ "kernel=\\k initrd=x", L0_OPT_BAD_VALUE, "'initrd=x'" },
-		{ "kernel=\\k virt=on", L0_OPT_UNSUPPORTED, "not supported" },
+		{ "kernel=\\k trace=1", L0_OPT_BAD_VALUE, "bad value for trace (expected on|off)" },
 		{ "kernel=\\k verbose", L0_OPT_SYNTAX, "'verbose'" },
 		{ "virt=off", L0_OPT_MISSING, "kernel" },
 		{ "", L0_OPT_MISSING, "kernel" },
@@ -148,10 +149,17 @@ static void test_describe_and_usage(void **state)
 
 	assert_int_equal(parse("kernel=\\vmlinuz initrd=\\i", &o, &e), L0_OPT_OK);
 	l0_options_describe(&o, buf, sizeof(buf));
-	assert_string_equal(buf, "virt=off kernel=\\vmlinuz initrd=\\i");
+	assert_string_equal(buf, "virt=on trace=on kernel=\\vmlinuz initrd=\\i");
+
+	assert_int_equal(parse("trace=off kernel=\\k virt=off", &o, &e), L0_OPT_OK);
+	assert_false(o.trace);
+	assert_false(o.virt);
+	l0_options_describe(&o, buf, sizeof(buf));
+	assert_string_equal(buf, "virt=off trace=off kernel=\\k");
 
 	l0_options_usage(buf, sizeof(buf));
 	assert_non_null(strstr(buf, "virt=on|off"));
+	assert_non_null(strstr(buf, "trace=on|off"));
 	assert_non_null(strstr(buf, "kernel=\\PATH"));
 	assert_non_null(strstr(buf, "initrd=\\PATH"));
 }
