@@ -2,14 +2,16 @@
  * turtle-l0: L1's handle on L0's exit trace. `turtle-l0 detect|reset|dump|phase-begin NAME|
  * phase-end` detects L0 by its CPUID signature and issues the VMCALL hypercalls of
  * l0/hypercall.h (ABI in docs/hypercall.md). Runs in L1 user space, statically linked; touches
- * CPUID and VMCALL only. Without L0 (virt=off, or another hypervisor) it prints
- * {"turtle":"l0","present":false} and exits 0 without a VMCALL, which would raise #UD there, so
- * the same L1 image works in every configuration.
+ * CPUID, VMCALL and, to drain it, the console. Without L0 (virt=off, or another hypervisor) it
+ * prints {"turtle":"l0","present":false} and exits 0 without a VMCALL, which would raise #UD
+ * there, so the same L1 image works in every configuration.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "l0/hypercall.h"
 
@@ -39,13 +41,28 @@ static bool l0_present(struct cpuid_out *info)
 	return info->ebx == L0_HC_MAGIC;
 }
 
+/*
+ * L0 writes its records (the dump) straight to the UART that L1's console shares. Bytes written to
+ * a tty are only queued when write() returns, so flushing is not enough: wait until the UART has
+ * sent them, or L0's line lands inside ours. A failed drain is reported, not fatal: at worst the
+ * lines interleave and the harness drops the cut record.
+ */
+static void drain_console(void)
+{
+	const int fds[] = { STDOUT_FILENO, STDERR_FILENO };
+
+	fflush(NULL);
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (isatty(fds[i]) && tcdrain(fds[i]) < 0)
+			perror("turtle-l0: tcdrain");
+	}
+}
+
 static int64_t vmcall(enum l0_hc_op op, uint64_t rbx, uint64_t rcx)
 {
 	uint64_t rax = l0_hc_rax(op);
 
-	/* L0's record goes to the serial console that our stdout shares: flush ours first so the
-	 * lines do not interleave. */
-	fflush(NULL);
+	drain_console();
 	__asm__ volatile("vmcall" : "+a"(rax) : "b"(rbx), "c"(rcx), "d"(0) : "memory");
 	return (int64_t)rax;
 }

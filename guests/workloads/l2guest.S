@@ -4,10 +4,11 @@
  * RDTSC and reports through the mailbox (l2guest.h), then signals completion with an OUT to
  * L2_DONE_PORT. Assembled into the 64-bit l2run binary as data; it never runs there.
  *
- * Register convention inside a blob: %edi = iterations requested, %esi = iterations done.
- * Operations that clobber %edi/%esi (none yet) must save them.
+ * The operations themselves are the macros of ops.h, shared with the L1-native loops (l1native.S);
+ * its register convention holds here: %edi = iterations requested, %esi = iterations done.
  */
 #include "l2guest.h"
+#include "ops.h"
 
 #define MB(field) (L2_MAILBOX_GPA + (field))
 
@@ -18,13 +19,6 @@
 	rdtsc					/* edx:eax = TSC */
 	movl	%eax, MB(L2_MB_TSC_START)
 	movl	%edx, MB(L2_MB_TSC_START) + 4
-.endm
-
-/* Count one iteration and loop back to \label until all are done. */
-.macro l2_next label
-	incl	%esi
-	cmpl	%edi, %esi
-	jb	\label
 .endm
 
 /* Take the end timestamp, publish the count, and tell L1 userspace we are done. */
@@ -46,9 +40,8 @@
 	.globl	l2guest_cpuid_start, l2guest_cpuid_end
 l2guest_cpuid_start:
 	l2_prologue
-1:	xorl	%eax, %eax			/* leaf 0 */
-	cpuid					/* clobbers eax, ebx, ecx, edx */
-	l2_next	1b
+1:	op_cpuid
+	op_next	1b
 	l2_epilogue
 l2guest_cpuid_end:
 

@@ -1,19 +1,23 @@
 /*
- * l2run: runs one L2 workload under L1's KVM and prints one JSON result record.
+ * l2run: runs one workload and prints one JSON result record.
  *
- *   l2run WORKLOAD ITERATIONS
+ *   l2run [--level l1|l2] WORKLOAD ITERATIONS
  *
- * Each workload is a blob of 32-bit guest code (l2guest.S) that performs ITERATIONS operations of
- * one exit kind, timed with RDTSC inside L2. l2run checks that the guest completed them, and
- * reports the TSC delta and how many exits KVM took for the vCPU meanwhile. Touches /dev/kvm.
+ * At level l2 (the default) the workload is a blob of 32-bit guest code (l2guest.S) that performs
+ * ITERATIONS operations of one exit kind under L1's KVM, timed with RDTSC inside L2; l2run checks
+ * that the guest completed them and reports the TSC delta and how many exits KVM took for the
+ * vCPU meanwhile. Touches /dev/kvm. At level l1 the same operation loop (l1native.S) runs right
+ * here in L1 user space, for when L1 has no VMX (L0 hides it) or its own cost is the question.
  */
 #define _GNU_SOURCE
 #include "kvm_vm.h"
+#include "l1native.h"
 #include "l2guest.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +25,20 @@
 #define EXIT_USAGE 2
 #define ERR_MAX 512
 #define JSON_ERR_MAX (2 * ERR_MAX)
+#define U64_TEXT_MAX 24 /* 20 digits and a NUL */
 /* Bounds the userspace exits a workload may take, so a confused guest cannot loop forever. */
 #define MAX_USERSPACE_EXITS_PER_ITERATION 4
 #define USERSPACE_EXITS_SLACK 16
 
+enum level { LEVEL_L1, LEVEL_L2 };
+
+static const char *const level_names[] = { [LEVEL_L1] = "l1", [LEVEL_L2] = "l2" };
+
 struct result {
-	uint64_t l2_exits;
-	uint64_t userspace_exits;
-	uint64_t l2_cycles;
+	uint32_t verified; /* iterations the loop reports done, checked against the request */
+	uint64_t cycles; /* TSC delta around the loop, measured at the level it ran */
+	uint64_t l2_exits; /* level l2 only */
+	uint64_t userspace_exits; /* level l2 only */
 };
 
 /*
@@ -43,18 +53,21 @@ struct workload {
 	const uint8_t *code_start;
 	const uint8_t *code_end;
 	exit_handler on_exit;
+	l1native_loop l1_loop; /* the same loop in L1 user space; NULL: level l2 only */
 };
 
 static const struct workload workloads[] = {
-	{ "cpuid", "CPUID leaf 0, handled by L1's KVM", l2guest_cpuid_start, l2guest_cpuid_end,
-	  NULL },
+	{ "cpuid", "CPUID leaf 0 (in L2 handled by L1's KVM; in L1 by L0, if any)",
+	  l2guest_cpuid_start, l2guest_cpuid_end, NULL, l1native_cpuid },
 };
 
 #define NUM_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
 
 static void usage(const char *msg)
 {
-	fprintf(stderr, "l2run: %s\nusage: l2run WORKLOAD ITERATIONS (ITERATIONS 1..%" PRIu32 ")\n",
+	fprintf(stderr,
+		"l2run: %s\nusage: l2run [--level l1|l2] WORKLOAD ITERATIONS (ITERATIONS 1..%" PRIu32
+		")\n",
 		msg, UINT32_MAX);
 	fprintf(stderr, "workloads:\n");
 	for (size_t i = 0; i < NUM_WORKLOADS; i++)
@@ -69,6 +82,17 @@ static const struct workload *find_workload(const char *name)
 			return &workloads[i];
 	}
 	return NULL;
+}
+
+static int parse_level(const char *s, enum level *out)
+{
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+		if (strcmp(level_names[i], s) == 0) {
+			*out = (enum level)i;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 static int parse_iterations(const char *s, uint32_t *out)
@@ -137,8 +161,8 @@ static int check_mailbox(const struct l2_mailbox *mb, uint32_t iterations, char 
 	return 0;
 }
 
-static int run_workload(const struct workload *w, uint32_t iterations, struct result *res,
-			char *err, size_t err_size)
+static int run_l2(const struct workload *w, uint32_t iterations, struct result *res, char *err,
+		  size_t err_size)
 {
 	struct l2vm vm;
 	struct l2_mailbox *mb;
@@ -168,12 +192,28 @@ static int run_workload(const struct workload *w, uint32_t iterations, struct re
 	mb = (struct l2_mailbox *)(vm.mem + L2_MAILBOX_GPA);
 	if (check_mailbox(mb, iterations, err, err_size) < 0)
 		goto out;
+	res->verified = mb->done_count;
 	res->l2_exits = exits_after - exits_before;
-	res->l2_cycles = mb->tsc_end - mb->tsc_start;
+	res->cycles = mb->tsc_end - mb->tsc_start;
 	rc = 0;
 out:
 	l2vm_destroy(&vm);
 	return rc;
+}
+
+static int run_l1(const struct workload *w, uint32_t iterations, struct result *res, char *err,
+		  size_t err_size)
+{
+	struct l2_mailbox mb = { .iterations = iterations };
+
+	if (!w->l1_loop)
+		return failf(err, err_size, "workload %s has no L1-native loop", w->name);
+	w->l1_loop(&mb);
+	if (check_mailbox(&mb, iterations, err, err_size) < 0)
+		return -1;
+	res->verified = mb.done_count;
+	res->cycles = mb.tsc_end - mb.tsc_start;
+	return 0;
 }
 
 /* Escapes a message for a JSON string: quotes, backslashes and control characters. */
@@ -203,51 +243,78 @@ static void print_record(const char *line)
 	fflush(stdout);
 }
 
-static void print_result(const char *name, uint32_t iterations, const struct result *res)
+/* Writes @v as a JSON number, or null when @present is false (a count the level has not). */
+static const char *json_u64(char *buf, size_t size, bool present, uint64_t v)
 {
-	char line[ERR_MAX];
+	if (!present)
+		return "null";
+	snprintf(buf, size, "%" PRIu64, v);
+	return buf;
+}
+
+static void print_result(const char *name, enum level level, uint32_t iterations,
+			 const struct result *res)
+{
+	char line[ERR_MAX], exits[U64_TEXT_MAX], userspace[U64_TEXT_MAX], l2_cycles[U64_TEXT_MAX];
+	bool l2 = level == LEVEL_L2;
 
 	snprintf(line, sizeof(line),
-		 "{\"turtle\":\"result\",\"workload\":\"%s\",\"iterations\":%" PRIu32
-		 ",\"ok\":true,\"l2_exits\":%" PRIu64 ",\"userspace_exits\":%" PRIu64
-		 ",\"l2_cycles\":%" PRIu64 ",\"cycles_per_iteration\":%.1f}\n",
-		 name, iterations, res->l2_exits, res->userspace_exits, res->l2_cycles,
-		 (double)res->l2_cycles / iterations);
+		 "{\"turtle\":\"result\",\"workload\":\"%s\",\"level\":\"%s\",\"iterations\":%" PRIu32
+		 ",\"ok\":true,\"verified\":%" PRIu32 ",\"l2_exits\":%s,\"userspace_exits\":%s"
+		 ",\"cycles\":%" PRIu64 ",\"l2_cycles\":%s,\"cycles_per_iteration\":%.1f}\n",
+		 name, level_names[level], iterations, res->verified,
+		 json_u64(exits, sizeof(exits), l2, res->l2_exits),
+		 json_u64(userspace, sizeof(userspace), l2, res->userspace_exits), res->cycles,
+		 json_u64(l2_cycles, sizeof(l2_cycles), l2, res->cycles),
+		 (double)res->cycles / iterations);
 	print_record(line);
 }
 
-static void print_failure(const char *name, const char *err)
+static void print_failure(const char *name, enum level level, const char *err)
 {
 	char escaped[JSON_ERR_MAX];
 	char line[JSON_ERR_MAX + ERR_MAX];
 
 	json_escape(err, escaped, sizeof(escaped));
 	snprintf(line, sizeof(line),
-		 "{\"turtle\":\"result\",\"workload\":\"%s\",\"ok\":false,\"error\":\"%s\"}\n", name,
-		 escaped);
+		 "{\"turtle\":\"result\",\"workload\":\"%s\",\"level\":\"%s\",\"ok\":false,"
+		 "\"error\":\"%s\"}\n",
+		 name, level_names[level], escaped);
 	print_record(line);
 }
 
 int main(int argc, char **argv)
 {
 	const struct workload *w;
+	enum level level = LEVEL_L2;
 	uint32_t iterations;
 	struct result res = { 0 };
 	char err[ERR_MAX];
+	int rc;
 
 	/* Full buffering: print_record's fflush then issues each record as a single write. */
 	setvbuf(stdout, NULL, _IOFBF, BUFSIZ);
+	if (argc > 1 && strcmp(argv[1], "--level") == 0) {
+		if (argc < 3 || parse_level(argv[2], &level) < 0)
+			usage("--level takes l1 or l2");
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc != 3)
-		usage("expected two arguments");
+		usage("expected a workload and an iteration count");
 	w = find_workload(argv[1]);
 	if (!w)
 		usage("unknown workload");
 	if (parse_iterations(argv[2], &iterations) < 0)
 		usage("bad iteration count");
-	if (run_workload(w, iterations, &res, err, sizeof(err)) < 0) {
-		print_failure(w->name, err);
+	if (level == LEVEL_L1)
+		rc = run_l1(w, iterations, &res, err, sizeof(err));
+	else
+		rc = run_l2(w, iterations, &res, err, sizeof(err));
+	if (rc < 0) {
+		print_failure(w->name, level, err);
 		return EXIT_FAILURE;
 	}
-	print_result(w->name, iterations, &res);
+	print_result(w->name, level, iterations, &res);
 	return EXIT_SUCCESS;
 }

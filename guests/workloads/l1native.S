@@ -1,0 +1,47 @@
+/*
+ * The L1-native workloads: the operation loops of l2guest.S (the same ops.h macros), run directly
+ * in L1 user space by `l2run --level l1`. They measure what one operation costs L1 itself, which
+ * is what matters when L0 runs L1 as a guest and L1's KVM has no VMX to run L2 with.
+ *
+ * Each is `void l1native_NAME(struct l2_mailbox *mb)` (SysV ABI): it reads mb->iterations, times
+ * the loop with RDTSC exactly as the L2 blobs do, and writes the done count and both timestamps
+ * back. %r8 holds the mailbox, %edi/%esi the counts (ops.h's convention); %rbx is callee-saved
+ * and CPUID clobbers it, so it is saved.
+ */
+#include "l2guest.h"
+#include "ops.h"
+
+/* Save %rbx, read the request and take the start timestamp. */
+.macro l1_prologue
+	pushq	%rbx
+	movq	%rdi, %r8			/* r8 = mailbox */
+	movl	L2_MB_ITERATIONS(%r8), %edi	/* edi = iterations requested */
+	xorl	%esi, %esi			/* esi = iterations done */
+	rdtsc					/* edx:eax = TSC */
+	movl	%eax, L2_MB_TSC_START(%r8)
+	movl	%edx, L2_MB_TSC_START + 4(%r8)
+.endm
+
+/* Take the end timestamp, publish the count, restore %rbx and return. */
+.macro l1_epilogue
+	rdtsc
+	movl	%eax, L2_MB_TSC_END(%r8)
+	movl	%edx, L2_MB_TSC_END + 4(%r8)
+	movl	%esi, L2_MB_DONE_COUNT(%r8)
+	popq	%rbx
+	ret
+.endm
+
+	.text
+
+/* cpuid: CPUID leaf 0; under L0 each one exits to L0 (none without L0). */
+	.globl	l1native_cpuid
+	.type	l1native_cpuid, @function
+l1native_cpuid:
+	l1_prologue
+1:	op_cpuid
+	op_next	1b
+	l1_epilogue
+	.size	l1native_cpuid, . - l1native_cpuid
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,16 @@
+/*
+ * The L1-native workloads (l1native.S): the L2 guests' operation loops, run directly in L1 user
+ * space. They report through the same mailbox as the L2 guests (struct l2_mailbox, l2guest.h),
+ * here in the caller's memory. Each touches only the instructions of its operation.
+ */
+#ifndef TURTLE_GUESTS_L1NATIVE_H
+#define TURTLE_GUESTS_L1NATIVE_H
+
+#include "l2guest.h"
+
+/* Runs mb->iterations operations (at least 1); fills in done_count, tsc_start and tsc_end. */
+typedef void (*l1native_loop)(struct l2_mailbox *mb);
+
+void l1native_cpuid(struct l2_mailbox *mb);
+
+#endif
