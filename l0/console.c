@@ -11,13 +11,14 @@
 
 #include "l0/cpu.h"
 #include "l0/fmt.h"
+#include "l0/trace.h"
 
 #define COM1_BASE 0x3F8
 #define UART_LSR 5		  /* line status register */
 #define UART_LSR_THRE 0x20	  /* transmit holding register empty */
 #define UART_ABSENT 0xFF	  /* what a read of a missing UART returns */
 #define UART_SPIN_LIMIT 100000	  /* give up on a UART that never drains */
-#define LINE_MAX 1024
+#define LINE_MAX (L0_TRACE_JSON_MAX + 64) /* the longest record: the exit counters */
 
 static void serial_putc(char c)
 {
@@ -41,9 +42,11 @@ static void serial_write(const char *s)
 	}
 }
 
+/* Static: L0's stack is small, and L0 runs on one CPU with interrupts off. */
+static char line[LINE_MAX];
+
 void l0_log(const char *fmt, ...)
 {
-	char line[LINE_MAX];
 	va_list ap;
 	int n = l0_snprintf(line, sizeof(line), "l0: ");
 
@@ -56,7 +59,6 @@ void l0_log(const char *fmt, ...)
 
 void l0_record(const char *kind, const char *fmt, ...)
 {
-	char line[LINE_MAX];
 	va_list ap;
 	int n = l0_snprintf(line, sizeof(line), "{\"turtle\":\"%s\",", kind);
 

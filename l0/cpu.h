@@ -1,5 +1,6 @@
 /*
- * cpu.h: the few x86 instructions L0's hardware layer needs (CPUID, RDMSR, port I/O).
+ * cpu.h: the few x86 instructions L0's hardware layer needs (CPUID, MSRs, control and
+ * descriptor-table registers, port I/O).
  * Only l0/ hardware-layer files include this; pure code never does.
  */
 #ifndef L0_CPU_H
@@ -27,6 +28,126 @@ static inline uint64_t l0_rdmsr(uint32_t msr)
 
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
 	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void l0_wrmsr(uint32_t msr, uint64_t value)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+}
+
+#define L0_DEFINE_READ_CR(n)                                                                  \
+	static inline uint64_t l0_read_cr##n(void)                                            \
+	{                                                                                     \
+		uint64_t v;                                                                   \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                             \
+		return v;                                                                     \
+	}
+L0_DEFINE_READ_CR(0)
+L0_DEFINE_READ_CR(3)
+L0_DEFINE_READ_CR(4)
+
+static inline void l0_write_cr0(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+static inline void l0_write_cr3(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline void l0_write_cr4(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static inline uint64_t l0_read_dr7(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%dr7, %0" : "=r"(v));
+	return v;
+}
+
+struct l0_dtr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+static inline struct l0_dtr l0_sgdt(void)
+{
+	struct l0_dtr d;
+
+	__asm__ volatile("sgdt %0" : "=m"(d));
+	return d;
+}
+
+static inline struct l0_dtr l0_sidt(void)
+{
+	struct l0_dtr d;
+
+	__asm__ volatile("sidt %0" : "=m"(d));
+	return d;
+}
+
+/* Selector of segment register @reg ("cs", "ds", ...), or of "tr"/"ldtr" via str/sldt. */
+#define L0_READ_SEG(reg)                                                                      \
+	({                                                                                    \
+		uint16_t sel_;                                                                \
+		__asm__ volatile("mov %%" #reg ", %0" : "=r"(sel_));                          \
+		sel_;                                                                         \
+	})
+
+static inline uint16_t l0_str(void)
+{
+	uint16_t sel;
+
+	__asm__ volatile("str %0" : "=r"(sel));
+	return sel;
+}
+
+static inline uint16_t l0_sldt(void)
+{
+	uint16_t sel;
+
+	__asm__ volatile("sldt %0" : "=r"(sel));
+	return sel;
+}
+
+static inline uint64_t l0_read_rflags(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("pushfq; popq %0" : "=r"(v));
+	return v;
+}
+
+static inline void l0_disable_interrupts(void)
+{
+	__asm__ volatile("cli" : : : "memory");
+}
+
+static inline void l0_write_rflags(uint64_t v)
+{
+	__asm__ volatile("pushq %0; popfq" : : "r"(v) : "memory", "cc");
+}
+
+static inline void l0_xsetbv(uint32_t index, uint64_t value)
+{
+	__asm__ volatile("xsetbv" : : "c"(index), "a"((uint32_t)value),
+			 "d"((uint32_t)(value >> 32)));
+}
+
+static inline void l0_wbinvd(void)
+{
+	__asm__ volatile("wbinvd" : : : "memory");
+}
+
+/* Stops this CPU for good: interrupts off, then HLT forever (an NMI only wakes it briefly). */
+static inline __attribute__((noreturn)) void l0_halt_forever(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
 }
 
 static inline uint64_t l0_rdtsc(void)

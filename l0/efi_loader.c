@@ -14,8 +14,8 @@ static CHAR16 l1_path[L0_PATH_MAX];
 /* The L1 image keeps a pointer to its load options for as long as it runs. */
 static CHAR16 l1_load_options[L0_CMDLINE_MAX + L0_PATH_MAX + 16];
 
-EFI_STATUS l0_start_l1(EFI_HANDLE self_handle, EFI_LOADED_IMAGE *self,
-		       const struct l0_options *opts)
+EFI_STATUS l0_load_l1(EFI_HANDLE self_handle, EFI_LOADED_IMAGE *self,
+		      const struct l0_options *opts, EFI_HANDLE *out)
 {
 	char ascii[ARRAY_SIZE(l1_load_options)];
 	EFI_DEVICE_PATH *path;
@@ -47,9 +47,17 @@ EFI_STATUS l0_start_l1(EFI_HANDLE self_handle, EFI_LOADED_IMAGE *self,
 	l1->LoadOptions = l1_load_options;
 	l1->LoadOptionsSize = (UINT32)((chars + 1) * sizeof(CHAR16));
 
-	l0_log("starting L1 %s with \"%s\"", opts->kernel, ascii);
-	l0_record("stage", "\"stage\":\"l1-start\",\"virt\":%s", opts->virt ? "true" : "false");
-	status = BS->StartImage(l1_handle, NULL, NULL);
+	l0_log("loaded L1 %s with \"%s\"", opts->kernel, ascii);
+	*out = l1_handle;
+	return EFI_SUCCESS;
+}
+
+EFI_STATUS l0_start_l1_bare(EFI_HANDLE l1_image)
+{
+	EFI_STATUS status;
+
+	l0_record("stage", "\"stage\":\"l1-start\",\"virt\":false");
+	status = BS->StartImage(l1_image, NULL, NULL);
 	l0_log("the L1 image returned: %s", l0_efi_status_name(status));
 	return status;
 }

@@ -1,6 +1,8 @@
 /*
  * efi_main.c: l0.efi's entry point. Reads and checks L0's command line, reports the CPU's VMX
- * facts, then starts the L1 image. Touches the firmware (through the files it calls).
+ * facts, loads the L1 image, then either takes the machine over and runs it as L0's guest
+ * (virt=on) or starts it on the bare firmware (virt=off). Touches the firmware (through the
+ * files it calls).
  */
 #include <efi.h>
 #include <efilib.h>
@@ -10,6 +12,7 @@
 #include "l0/efi_loader.h"
 #include "l0/json.h"
 #include "l0/options.h"
+#include "l0/vcpu.h"
 #include "l0/vmx_report.h"
 
 #define CMDLINE_MAX (L0_CMDLINE_MAX + 1024)
@@ -46,6 +49,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	char source[SOURCE_MAX];
 	struct l0_opt_error err;
 	EFI_LOADED_IMAGE *self;
+	EFI_HANDLE l1_image;
 	EFI_STATUS status;
 
 	InitializeLib(image, systab);
@@ -69,5 +73,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	record_options();
 
 	l0_vmx_report();
-	return l0_start_l1(image, self, &options);
+	status = l0_load_l1(image, self, &options, &l1_image);
+	if (EFI_ERROR(status))
+		return status;
+	if (!options.virt)
+		return l0_start_l1_bare(l1_image);
+	status = l0_takeover(&options, l1_image, self);
+	l0_log("FATAL: cannot run L1 as a guest: %s", l0_efi_status_name(status));
+	l0_record("error", "\"stage\":\"l0-takeover\",\"message\":\"%s\"",
+		  l0_efi_status_name(status));
+	return status;
 }

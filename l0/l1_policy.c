@@ -9,16 +9,25 @@
 enum { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
 
 #define CPUID_LEAF_FEATURES 1u
+#define CPUID_LEAF_EXT_FEATURES 7u
 
-void l0_cpuid_for_l1(uint32_t leaf, uint32_t subleaf, bool show_vmx, uint32_t r[4])
+static void mirror(uint32_t *reg, uint32_t bit, bool set)
 {
-	(void)subleaf;
+	*reg = set ? *reg | bit : *reg & ~bit;
+}
+
+void l0_cpuid_for_l1(uint32_t leaf, uint32_t subleaf, bool show_vmx, uint64_t guest_cr4,
+		     uint32_t r[4])
+{
 	if (l0_hypercall_cpuid(leaf, r))
 		return;
 	if (leaf == CPUID_LEAF_FEATURES) {
 		if (!show_vmx)
 			r[CPUID_ECX] &= ~L0_CPUID_1_ECX_VMX;
 		r[CPUID_ECX] |= L0_CPUID_1_ECX_HYPERVISOR;
+		mirror(&r[CPUID_ECX], L0_CPUID_1_ECX_OSXSAVE, guest_cr4 & L0_CR4_OSXSAVE);
+	} else if (leaf == CPUID_LEAF_EXT_FEATURES && subleaf == 0) {
+		mirror(&r[CPUID_ECX], L0_CPUID_7_ECX_OSPKE, guest_cr4 & L0_CR4_PKE);
 	}
 }
 

@@ -12,17 +12,25 @@
 #include <stdint.h>
 
 #define L0_CPUID_1_ECX_VMX (1u << 5)          /* SDM Vol. 2A CPUID, Table 3-10 */
+#define L0_CPUID_1_ECX_OSXSAVE (1u << 27)
 #define L0_CPUID_1_ECX_HYPERVISOR (1u << 31) /* reserved for hypervisors to say they exist */
-
-/* Rewrites the CPU's answer @r = {EAX, EBX, ECX, EDX} to CPUID(@leaf, @subleaf) into what L1
- * sees: VMX hidden when !@show_vmx, the hypervisor bit set, and L0's own hypervisor leaves
- * (l0/hypercall.h) in place of whatever the CPU returns there. */
-void l0_cpuid_for_l1(uint32_t leaf, uint32_t subleaf, bool show_vmx, uint32_t r[4]);
+#define L0_CPUID_7_ECX_OSPKE (1u << 4)
 
 #define L0_CR0_PE (1ull << 0)
 #define L0_CR0_NE (1ull << 5)
 #define L0_CR0_PG (1ull << 31)
 #define L0_CR4_VMXE (1ull << 13)
+#define L0_CR4_OSXSAVE (1ull << 18)
+#define L0_CR4_PKE (1ull << 22)
+
+/*
+ * Rewrites the CPU's answer @r = {EAX, EBX, ECX, EDX} to CPUID(@leaf, @subleaf), executed by
+ * L0, into what L1 sees: VMX hidden when !@show_vmx, the hypervisor bit set, L0's own
+ * hypervisor leaves (l0/hypercall.h) in place of whatever the CPU returns there, and the bits
+ * that mirror CR4 (OSXSAVE, OSPKE) taken from L1's CR4, @guest_cr4, not from L0's.
+ */
+void l0_cpuid_for_l1(uint32_t leaf, uint32_t subleaf, bool show_vmx, uint64_t guest_cr4,
+		     uint32_t r[4]);
 
 /*
  * One control register as L0 virtualizes it (SDM Vol. 3C 25.6.6): bits set in IA32_VMX_CRn_FIXED0

@@ -19,16 +19,40 @@ static void test_cpuid_hides_vmx_and_sets_hypervisor_bit(void **state)
 	uint32_t r[4] = { 0x000806c1, 0x00100800, 0x7ffafbbf, 0xbfebfbff };
 
 	(void)state;
-	l0_cpuid_for_l1(1, 0, false, r);
+	l0_cpuid_for_l1(1, 0, false, L0_CR4_OSXSAVE, r);
 	assert_int_equal(r[2] & L0_CPUID_1_ECX_VMX, 0);
 	assert_int_equal(r[2] & L0_CPUID_1_ECX_HYPERVISOR, L0_CPUID_1_ECX_HYPERVISOR);
-	assert_int_equal(r[2] | L0_CPUID_1_ECX_VMX, 0x7ffafbbf | L0_CPUID_1_ECX_HYPERVISOR);
+	assert_int_equal(r[2] | L0_CPUID_1_ECX_VMX,
+			 0x7ffafbbf | L0_CPUID_1_ECX_HYPERVISOR | L0_CPUID_1_ECX_OSXSAVE);
 	assert_int_equal(r[0], 0x000806c1);
 	assert_int_equal(r[3], 0xbfebfbff);
 
 	r[2] = L0_CPUID_1_ECX_VMX;
-	l0_cpuid_for_l1(1, 0, true, r);
+	l0_cpuid_for_l1(1, 0, true, 0, r);
 	assert_int_equal(r[2], L0_CPUID_1_ECX_VMX | L0_CPUID_1_ECX_HYPERVISOR);
+}
+
+/* CPUID.1:ECX.OSXSAVE and CPUID.7:ECX.OSPKE mirror the CR4 of whoever executes CPUID: L0 runs it
+ * with its own CR4, so L1 must get its own CR4's bits back (a kernel that turned XSAVE off must
+ * not see OSXSAVE, or its user space runs XGETBV and gets #UD). */
+static void test_cpuid_mirrors_l1_cr4(void **state)
+{
+	uint32_t r[4] = { 0, 0, L0_CPUID_1_ECX_OSXSAVE, 0 };
+	uint32_t r7[4] = { 0, 0, L0_CPUID_7_ECX_OSPKE | 1u, 0 };
+
+	(void)state;
+	l0_cpuid_for_l1(1, 0, false, 0, r);
+	assert_int_equal(r[2] & L0_CPUID_1_ECX_OSXSAVE, 0);
+	l0_cpuid_for_l1(1, 0, false, L0_CR4_OSXSAVE, r);
+	assert_int_equal(r[2] & L0_CPUID_1_ECX_OSXSAVE, L0_CPUID_1_ECX_OSXSAVE);
+
+	l0_cpuid_for_l1(7, 0, false, 0, r7);
+	assert_int_equal(r7[2], 1u);
+	l0_cpuid_for_l1(7, 0, false, L0_CR4_PKE, r7);
+	assert_int_equal(r7[2], 1u | L0_CPUID_7_ECX_OSPKE);
+	r7[2] = 0;
+	l0_cpuid_for_l1(7, 1, false, L0_CR4_PKE, r7); /* another subleaf: left alone */
+	assert_int_equal(r7[2], 0);
 }
 
 static void test_cpuid_other_leaves_untouched_and_ours_answered(void **state)
@@ -36,11 +60,11 @@ static void test_cpuid_other_leaves_untouched_and_ours_answered(void **state)
 	uint32_t r[4] = { 1, 2, 0x20, 4 };
 
 	(void)state;
-	l0_cpuid_for_l1(7, 0, false, r);
+	l0_cpuid_for_l1(7, 0, false, 0, r);
 	assert_int_equal(r[0], 1);
 	assert_int_equal(r[2], 0x20); /* bit 5 of leaf 7 ECX is not VMX */
 
-	l0_cpuid_for_l1(L0_HC_CPUID_LEAF, 0, false, r);
+	l0_cpuid_for_l1(L0_HC_CPUID_LEAF, 0, false, 0, r);
 	assert_int_equal(r[1], L0_HC_SIG_EBX);
 	assert_int_equal(r[2], L0_HC_SIG_ECX);
 	assert_int_equal(r[3], L0_HC_SIG_EDX);
@@ -178,6 +202,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cpuid_hides_vmx_and_sets_hypervisor_bit),
 		cmocka_unit_test(test_cpuid_other_leaves_untouched_and_ours_answered),
+		cmocka_unit_test(test_cpuid_mirrors_l1_cr4),
 		cmocka_unit_test(test_cr0_with_unrestricted_guest),
 		cmocka_unit_test(test_cr4_vmxe_hidden),
 		cmocka_unit_test(test_msr_bitmap_edges),
