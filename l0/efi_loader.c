@@ -8,6 +8,7 @@
 #include <efilib.h>
 
 #include "l0/console.h"
+#include "l0/cpu.h"
 #include "l0/efi_cmdline.h"
 
 static CHAR16 l1_path[L0_PATH_MAX];
@@ -56,7 +57,8 @@ EFI_STATUS l0_start_l1_bare(EFI_HANDLE l1_image)
 {
 	EFI_STATUS status;
 
-	l0_record("stage", "\"stage\":\"l1-start\",\"virt\":false");
+	l0_record("stage", "\"stage\":\"l1-start\",\"virt\":false,\"tsc\":%llu",
+		  (unsigned long long)l0_rdtsc());
 	status = BS->StartImage(l1_image, NULL, NULL);
 	l0_log("the L1 image returned: %s", l0_efi_status_name(status));
 	return status;

@@ -217,7 +217,8 @@ static EFI_STATUS launch(struct l0_vcpu *v, const struct l0_firmware_context *fw
 		return EFI_DEVICE_ERROR;
 	l0_current_vcpu = v;
 	l0_log("launching L1 (trace=%s)", l0_trace_on(&v->trace) ? "on" : "off");
-	l0_record("stage", "\"stage\":\"l1-start\",\"virt\":true");
+	l0_record("stage", "\"stage\":\"l1-start\",\"virt\":true,\"tsc\":%llu",
+		  (unsigned long long)l0_rdtsc());
 	vs = l0_vmlaunch();
 	l0_log("VMLAUNCH failed (status %d), VM-instruction error %llu", vs,
 	       (unsigned long long)l0_vmread_field(VMCS_ENC_VM_INSTRUCTION_ERROR));
