@@ -128,6 +128,9 @@ def boot(run_dir, timeout_s, progress, megs=1024):
                         progress.say("workload %s of %s: %s" % detail)
                     elif kind == "error":
                         progress.say("error: %s" % detail.get("message"))
+                    elif kind == "record" and detail.get("turtle") == "l0-refused":
+                        progress.say("L0 refused an L1 %s of its memory at %s" % (
+                            detail.get("access"), detail.get("gpa")))
                     elif kind == "done":
                         stage_times["done"] = now
                         done_at = time.monotonic()

@@ -15,9 +15,14 @@ from .deps import DepsError
 DEFAULT_TIMEOUT_S = 900
 WORKLOAD_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 
-# The main job's configurations: a label and L0's options. Only configurations this L0 can
-# run are listed; a toggle joins here when it lands.
-DEMO_CONFIGS = [("single level", "virt=off")]
+# The main job's configurations: a label, L0's options and the level the workloads run at. Each
+# virt=on row has a virt=off row at the same level to compare with ("x virt=off"): with VMX hidden
+# from L1, L0's rows run the workloads in L1; an L0 toggle joins here when it lands.
+DEMO_CONFIGS = [
+    ("single level", "virt=off", "l2"),
+    ("native, workload in L1", "virt=off", "l1"),
+    ("L0 (virt=on), workload in L1", "virt=on", "l1"),
+]
 DEMO_WORKLOADS = [("cpuid", 10000)]
 
 
@@ -65,7 +70,8 @@ def cmd_run(args):
         return fail(str(e), 2)
     art = build.artifacts() if args.no_build else build.build()
     results, outcome = run.boot_workloads(art, args.l0, workloads, args.timeout,
-                                          l1_append=args.l1_append, quiet=args.quiet)
+                                          l1_append=args.l1_append, quiet=args.quiet,
+                                          level=args.level)
     command = " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:])
     for r in results:
         r["command"] = command
@@ -89,29 +95,41 @@ def fmt(v, spec="%.1f"):
 
 def print_result(r):
     status = "ok" if r["ok"] else "FAILED (%s)" % r.get("error")
-    print("%-8s l0=[%s] iterations=%s l2_exits=%s cycles/iter=%s  %s" % (
-        r["workload"], r["l0_options"], r["iterations"], r["l2_exits"],
-        fmt(r["cycles_per_iteration"]), status))
+    print("%-8s l0=[%s] level=%s iterations=%s l2_exits=%s l0_exits=%s cycles/iter=%s  %s" % (
+        r["workload"], r["l0_options"], r["level"], r["iterations"], fmt(r["l2_exits"], "%d"),
+        fmt(r["l0_exits_total"], "%d"), fmt(r["cycles_per_iteration"]), status))
+
+
+def per(n, d):
+    """n / d, or None when either is missing or d is 0."""
+    return n / d if n is not None and d else None
+
+
+def is_virt_off(r):
+    return "virt=off" in (r["l0_options_effective"] or r["l0_options"])
 
 
 def print_table(rows):
     head = ("workload", "configuration", "L0 options", "iterations", "L2 exits/iter",
-            "L0 exits/L2 exit", "cycles/iter", "x single")
-    base = {r["workload"]: r["cycles_per_iteration"] for r in rows
-            if r["config"] == DEMO_CONFIGS[0][0] and r["ok"]}
+            "L0 exits/iter", "L0 exits/L2 exit", "cycles/iter", "x virt=off")
+    # Each row compares with the same workload at the same level without L0.
+    base = {(r["workload"], r["level"]): r["cycles_per_iteration"] for r in rows
+            if is_virt_off(r) and r["ok"]}
     table = [head]
     for r in rows:
-        it = r["iterations"] or 0
-        cyc = r["cycles_per_iteration"]
-        ratio = cyc / base[r["workload"]] if cyc and base.get(r["workload"]) else None
+        it = r["iterations"]
+        cyc = r["cycles_per_iteration"] if r["ok"] else None
+        l0_exits = r["l0_exits_total"] if r["ok"] else None
+        # An L0 that was asked to run L1 as a guest and is not there is news, not a "-".
+        missing_l0 = r["l0_present"] is False and not is_virt_off(r)
         table.append((r["workload"], r["config"], r["l0_options"], str(it),
-                      fmt(r["l2_exits"] / it if r["l2_exits"] is not None and it else None,
-                          "%.2f"),
-                      fmt(r.get("l0_exits_per_l2_exit"), "%.2f"), fmt(cyc, "%.0f"),
-                      fmt(ratio, "%.2f")))
+                      fmt(per(r["l2_exits"], it), "%.2f"),
+                      "no L0" if missing_l0 else fmt(per(l0_exits, it), "%.2f"),
+                      fmt(per(l0_exits, r["l2_exits"]), "%.2f"), fmt(cyc, "%.1f"),
+                      fmt(per(cyc, base.get((r["workload"], r["level"]))), "%.2f")))
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     for n, row in enumerate(table):
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
         if n == 0:
             print("  ".join("-" * w for w in widths))
 
@@ -120,11 +138,12 @@ def cmd_demo(args):
     art = build.build()
     rows, failed = [], False
     t0 = time.monotonic()
-    for i, (label, l0_options) in enumerate(DEMO_CONFIGS, 1):
-        print("turtle: configuration %d of %d: %s [%s]" % (i, len(DEMO_CONFIGS), label,
-                                                           l0_options), file=sys.stderr)
+    for i, (label, l0_options, level) in enumerate(DEMO_CONFIGS, 1):
+        print("turtle: configuration %d of %d: %s [%s, level %s]" % (
+            i, len(DEMO_CONFIGS), label, l0_options, level), file=sys.stderr)
         results, outcome = run.boot_workloads(art, l0_options, DEMO_WORKLOADS, args.timeout,
-                                              label=label.replace(" ", "-"))
+                                              label=re.sub(r"[^a-z0-9]+", "-", label.lower()),
+                                              level=level)
         if outcome["reason"]:
             report_failure(outcome)
             failed = True
@@ -157,9 +176,11 @@ def main(argv=None):
     s = sub.add_parser("build", help="install what is missing and build everything")
     s.set_defaults(func=cmd_build)
 
-    s = sub.add_parser("run", help="boot L0 + L1 under Bochs and run L2 workloads")
+    s = sub.add_parser("run", help="boot L0 + L1 under Bochs and run workloads (in L2 or L1)")
     s.add_argument("--l0", default="", help="L0's options, e.g. \"virt=off\"")
     s.add_argument("--workload", default="cpuid", help="workload name(s), comma-separated")
+    s.add_argument("--level", choices=run.LEVELS, default="l2",
+                   help="run the workloads in L2 under L1's KVM (default) or natively in L1")
     s.add_argument("--iterations", type=int, default=1000)
     s.add_argument("--out", help="write the result(s) as JSON here")
     s.add_argument("--l1-append", default="", help="extra words for the L1 command line")

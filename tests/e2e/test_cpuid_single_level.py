@@ -22,6 +22,9 @@ def test():
           % r["cycles_per_iteration"])
     check(r["l2_exits"] >= ITERATIONS, "KVM counted at least one exit per CPUID (%s)"
           % r["l2_exits"])
+    check(r["level"] == "l2", "level is l2, the default")
+    check(r["verified"] == ITERATIONS, "the guest reported %d iterations done" % ITERATIONS)
+    check(r["l0_present"] is False and r["l0_exits"] is None, "no L0 counters without L0")
     check(r["kvm"] and r["kvm"].get("loaded") is True, "kvm_intel loaded in L1")
     check(r["vmx"] and r["vmx"].get("present") is True, "L0 saw VMX")
     print("wall time %.0f s, stage times %s" % (wall, r["run"]["stage_times"]))
