@@ -339,7 +339,7 @@ static void skip_instruction(const struct l0_exit *e)
 
 static const struct l0_exit *current_exit;
 
-void l0_handle_vmexit(struct l0_guest_regs *regs)
+int l0_handle_vmexit(struct l0_guest_regs *regs)
 {
 	struct l0_vcpu *v = l0_current_vcpu;
 	bool tracing = l0_trace_on(&v->trace);
@@ -359,6 +359,7 @@ void l0_handle_vmexit(struct l0_guest_regs *regs)
 	if (tracing)
 		(void)l0_trace_exit(&v->trace, &e, t0, l0_rdtsc() - t0);
 	current_exit = NULL;
+	return 0;
 }
 
 static void ring_line(void *ctx, const char *line)
@@ -387,12 +388,13 @@ void l0_fatal_stop(struct l0_vcpu *v, const char *why)
 	l0_halt_forever();
 }
 
-/* vmx_entry.S: VMRESUME fell through (SDM 31.3: VMfailValid with a reason in the VMCS). */
-void l0_vmresume_failed(void)
+/* vmx_entry.S: VMRESUME or VMLAUNCH fell through (SDM 31.3: VMfailValid with the reason in
+ * the current VMCS). */
+void l0_vmentry_failed(void)
 {
-	l0_log("FATAL: VMRESUME failed, VM-instruction error %llu",
+	l0_log("FATAL: VM entry failed, VM-instruction error %llu",
 	       (unsigned long long)l0_vmread_field(VMCS_ENC_VM_INSTRUCTION_ERROR));
-	l0_fatal_stop(l0_current_vcpu, "VMRESUME failed");
+	l0_fatal_stop(l0_current_vcpu, "VM entry failed");
 }
 
 /* vmx_entry.S: an exception in L0 itself. @frame: vector, error code, RIP, CS, RFLAGS, RSP. */

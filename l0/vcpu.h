@@ -61,8 +61,9 @@ struct l0_firmware_context {
  * context: @fw, and the registers the CPU still holds. False (logged) on a VMWRITE failure. */
 bool l0_vmcs01_setup(struct l0_vcpu *v, const struct l0_firmware_context *fw);
 
-/* The exit path, called from l0_vmexit_entry (vmx_entry.S) with the saved registers. */
-void l0_handle_vmexit(struct l0_guest_regs *regs);
+/* The exit path, called from l0_vmexit_entry (vmx_entry.S) with the saved registers; returns
+ * non-zero when the VMCS now current must be entered with VMLAUNCH rather than VMRESUME. */
+int l0_handle_vmexit(struct l0_guest_regs *regs);
 
 /* Prints the diagnostic (the exit, the ring of the last exits) and stops the CPU for good. */
 __attribute__((noreturn)) void l0_fatal_stop(struct l0_vcpu *v, const char *why);

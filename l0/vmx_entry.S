@@ -1,7 +1,8 @@
 /*
  * vmx_entry.S: where L0's C code meets VM exits (SDM Vol. 3C 28) and its own exceptions:
  *  - l0_vmexit_entry: HOST_RIP; saves the guest's general registers as struct l0_guest_regs,
- *    calls l0_handle_vmexit, restores them and VMRESUMEs;
+ *    calls l0_handle_vmexit, restores them and enters the current VMCS again: VMRESUME, or
+ *    VMLAUNCH when l0_handle_vmexit returned non-zero (a VMCS02 never launched);
  *  - l0_host_exception_stubs: L0's own IDT entries; an exception in L0 is fatal.
  */
 	.text
@@ -27,6 +28,7 @@ l0_vmexit_entry:
 	pushq %rax
 	movq %rsp, %rdi		/* 16 slots: the stack stays 16-byte aligned for the call */
 	call l0_handle_vmexit
+	testl %eax, %eax	/* POP leaves the flags alone: they choose the entry below */
 	popq %rax
 	popq %rcx
 	popq %rdx
@@ -43,9 +45,12 @@ l0_vmexit_entry:
 	popq %r13
 	popq %r14
 	popq %r15
+	jnz 1f
 	vmresume
-	andq $-16, %rsp
-	call l0_vmresume_failed
+	jmp 2f
+1:	vmlaunch
+2:	andq $-16, %rsp
+	call l0_vmentry_failed
 	ud2
 
 .macro EXC vec, has_error

@@ -1,0 +1,36 @@
+/*
+ * vmcs_hw.h: the current hardware VMCS as a whole, read into or written from a struct vmcs12
+ * used as a plain set of field values (one slot per field of vmcs_fields.def). The pure merge
+ * and reflection code of vmx-emul works on such sets; this is the one place where they meet the
+ * CPU. A CPU has only some of the table's fields: they are probed once, on VMCS01.
+ */
+#ifndef L0_VMCS_HW_H
+#define L0_VMCS_HW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmx-emul/vmcs12.h"
+
+struct l0_vmcs_fields {
+	uint8_t present[(VMCS_FIELD_COUNT + 7) / 8]; /* bit per table index: VMREAD works */
+	uint16_t count;
+};
+
+/* Finds which fields the CPU's VMCS has, by VMREAD of each on the current VMCS. */
+void l0_vmcs_probe(struct l0_vmcs_fields *f);
+
+static inline bool l0_vmcs_has(const struct l0_vmcs_fields *f, size_t index)
+{
+	return (f->present[index / 8] >> (index % 8)) & 1;
+}
+
+/* Reads every present field of the groups in @groups (VMCS_F_CONTROL, ...) from the current
+ * VMCS into @out. False if a VMREAD fails. */
+bool l0_vmcs_read_set(const struct l0_vmcs_fields *f, uint32_t groups, struct vmcs12 *out);
+
+/* Writes every present, writable field of @groups from @in into the current VMCS. False (and
+ * the failing field logged) if a VMWRITE fails. */
+bool l0_vmcs_write_set(const struct l0_vmcs_fields *f, uint32_t groups, const struct vmcs12 *in);
+
+#endif
