@@ -97,7 +97,13 @@ def boot_facts(log):
     before, _ = split_by_workload(log.records)
     detect = next((r for r in log.of_kind("l0")), None)
     boot_dump = next((r for r in before if r.get("turtle") == "l0-exits"), None)
+    stages = {r.get("stage"): r for r in log.of_kind("stage")}
+    start, user = stages.get("l1-start", {}).get("tsc"), stages.get("l1-userspace", {}).get("tsc")
     return {
+        # TSC cycles from L0 starting the L1 image to L1's init: the boot's cost, in the same
+        # units with and without L0 (Bochs advances the TSC with executed instructions)
+        "l1_boot_cycles": user - start if isinstance(start, int) and isinstance(user, int)
+        else None,
         "l0_present": detect.get("present") if detect else None,
         "l0_memory": _fields(next((r for r in log.of_kind("l0-memory")), None)),
         "l0_boot_exits": l0_counts(boot_dump, "exits"),

@@ -1,10 +1,11 @@
 /*
  * turtle-l0: L1's handle on L0's exit trace. `turtle-l0 detect|reset|dump|phase-begin NAME|
- * phase-end` detects L0 by its CPUID signature and issues the VMCALL hypercalls of
- * l0/hypercall.h (ABI in docs/hypercall.md). Runs in L1 user space, statically linked; touches
- * CPUID, VMCALL and, to drain it, the console. Without L0 (virt=off, or another hypervisor) it
- * prints {"turtle":"l0","present":false} and exits 0 without a VMCALL, which would raise #UD
- * there, so the same L1 image works in every configuration.
+ * phase-end|tsc` detects L0 by its CPUID signature and issues the VMCALL hypercalls of
+ * l0/hypercall.h (ABI in docs/hypercall.md); `tsc` prints the TSC, with or without L0. Runs in
+ * L1 user space, statically linked; touches CPUID, VMCALL, RDTSC and, to drain it, the console.
+ * Without L0 (virt=off, or another hypervisor) it prints {"turtle":"l0","present":false} and
+ * exits 0 without a VMCALL, which would raise #UD there, so the same L1 image works in every
+ * configuration.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -87,7 +88,7 @@ static const char *error_text(int64_t rc)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: turtle-l0 detect|reset|dump|phase-begin NAME|phase-end\n"
+	fprintf(stderr, "usage: turtle-l0 detect|reset|dump|phase-begin NAME|phase-end|tsc\n"
 			"  NAME: 1..%u of [A-Za-z0-9_.:-]\n",
 		L0_HC_NAME_MAX);
 	return 2;
@@ -111,13 +112,19 @@ int main(int argc, char **argv)
 	uint64_t rbx = 0, rcx = 0;
 	const char *cmd = argc > 1 ? argv[1] : "";
 	bool known = !strcmp(cmd, "detect") || !strcmp(cmd, "reset") || !strcmp(cmd, "dump") ||
-		     !strcmp(cmd, "phase-end") || !strcmp(cmd, "phase-begin");
+		     !strcmp(cmd, "phase-end") || !strcmp(cmd, "phase-begin") || !strcmp(cmd, "tsc");
 
 	if (!known || argc != (strcmp(cmd, "phase-begin") ? 2 : 3))
 		return usage();
 	if (!strcmp(cmd, "phase-begin") && !l0_hc_pack_name(argv[2], &rbx, &rcx)) {
 		fprintf(stderr, "turtle-l0: bad phase name '%s'\n", argv[2]);
 		return usage();
+	}
+	/* the TSC, with or without L0: init stamps the stage records with it, to measure boot
+	 * cost in guest cycles against L0's l1-start record */
+	if (!strcmp(cmd, "tsc")) {
+		printf("%llu\n", (unsigned long long)__builtin_ia32_rdtsc());
+		return 0;
 	}
 	if (!l0_present(&info)) {
 		printf("{\"turtle\":\"l0\",\"present\":false}\n");

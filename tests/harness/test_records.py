@@ -69,6 +69,7 @@ class VirtOn(unittest.TestCase):
         for r in self.results:
             self.assertIs(r["l0_present"], True)
             self.assertEqual(r["l0_boot_exits"]["l1"]["IO_INSTRUCTION"], 51000)
+            self.assertEqual(r["l1_boot_cycles"], 4500000000 - 1000000)
             self.assertEqual(r["l0_memory"], {"image": "0x7e5c2000", "image_pages": 40,
                                               "pool": "0x7c000000", "pool_pages": 8192})
             self.assertEqual([x["gpa"] for x in r["l0_refused"]], ["0x7c001000", "0x7e5c2000"])
@@ -106,6 +107,7 @@ class VirtOff(unittest.TestCase):
             self.assertIsNone(first[key], key)
         self.assertIs(first["l0_present"], False)
         self.assertEqual(first["l0_refused"], [])
+        self.assertIsNone(first["l1_boot_cycles"])  # this log's stage records have no TSC
 
     def test_failed_peek(self):
         self.assertEqual(self.results[0]["peek"]["ok"], False)
