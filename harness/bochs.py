@@ -13,6 +13,7 @@ OVMF = "/usr/share/ovmf/OVMF.fd"
 VGABIOS = "/usr/share/vgabios/vgabios.bin"
 IMAGE_MIB = 64
 SHUTDOWN_GRACE_S = 30  # after the last record, how long Bochs may take to power off
+FATAL_GRACE_S = 3  # after a fatal line, how long to keep reading the diagnostic that follows
 
 # Platform facts in shared/design.md section 3: rfb display with no timeout (Debian's Bochs has
 # no headless display), deterministic TSC (clock sync=none), no sound (Bochs 2.7 may abort).
@@ -113,7 +114,7 @@ def boot(run_dir, timeout_s, progress, megs=1024):
                             start_new_session=True)
     progress.say("firmware (Bochs started, OVMF booting)")
     outcome = {"reason": None}
-    done_at = None
+    done_at = fatal_at = None
     try:
         with open(serial_path, "r", errors="replace") as serial:
             while True:
@@ -136,13 +137,17 @@ def boot(run_dir, timeout_s, progress, megs=1024):
                         done_at = time.monotonic()
                         progress.say("done")
                 if log.fatal:
+                    # keep reading a little: L0's diagnostic (the exit, the ring of the last
+                    # exits, the counters) and a kernel's backtrace follow the first fatal line
                     outcome["reason"] = log.fatal
-                    break
+                    fatal_at = fatal_at or time.monotonic()
+                    if time.monotonic() - fatal_at > FATAL_GRACE_S:
+                        break
                 if proc.poll() is not None:
                     chunk = serial.read()
                     if chunk:
                         log.feed(chunk + "\n")
-                    if not log.done:
+                    if not log.done and not log.fatal:
                         outcome["reason"] = "Bochs exited (status %d) before the run was done" \
                             % proc.returncode
                     break

@@ -46,14 +46,9 @@ struct l0_vcpu *l0_current_vcpu;
 #define EPTQ_WRITE (1u << 1)
 #define EPTQ_FETCH (1u << 2)
 
-#define MSR_FEATURE_CONTROL 0x3a
-#define FEATURE_CONTROL_VMX_BITS 0x6ull /* VMXON inside and outside SMX */
-#define MSR_VMX_FIRST 0x480
-#define MSR_VMX_LAST 0x493
 #define XCR_XCR0 0
 
-/* A VMWRITE on the exit path fails only if L0 has a bug: stop rather than run L1 wrongly. */
-static void vmwrite(uint32_t field, uint64_t value)
+void l0_vmwrite_checked(uint32_t field, uint64_t value)
 {
 	if (l0_vmwrite(field, value) != L0_VMX_OK)
 		l0_fatal_stop(l0_current_vcpu, "VMWRITE failed on the exit path");
@@ -64,29 +59,28 @@ static uint64_t *gpr(struct l0_vcpu *v, unsigned int index)
 	return &((uint64_t *)v->regs)[index];
 }
 
-/* Queues a hardware exception for the next VM entry; the instruction is not skipped (a fault). */
-static enum l0_action inject_exception(unsigned int vector, bool error_code)
+enum l0_action l0_inject_exception(unsigned int vector, bool has_error_code, uint32_t error_code)
 {
 	uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
 
-	if (error_code) {
+	if (has_error_code) {
 		info |= INTR_INFO_DELIVER_CODE;
-		vmwrite(VMCS_ENC_VM_ENTRY_EXCEPTION_ERROR_CODE, 0);
+		l0_vmwrite_checked(VMCS_ENC_VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
 	}
-	vmwrite(VMCS_ENC_VM_ENTRY_INTR_INFO, info);
+	l0_vmwrite_checked(VMCS_ENC_VM_ENTRY_INTR_INFO, info);
 	return L0_ACTION_RESUME;
 }
 
 static enum l0_action inject_gp(void)
 {
-	return inject_exception(VECTOR_GP, true);
+	return l0_inject_exception(VECTOR_GP, true, 0);
 }
 
 static enum l0_action inject_ud(void *vcpu, const struct l0_exit *exit)
 {
 	(void)vcpu;
 	(void)exit;
-	return inject_exception(VECTOR_UD, false);
+	return l0_inject_exception(VECTOR_UD, false, 0);
 }
 
 static enum l0_action handle_cpuid(void *vcpu, const struct l0_exit *exit)
@@ -97,7 +91,7 @@ static enum l0_action handle_cpuid(void *vcpu, const struct l0_exit *exit)
 	uint32_t r[4] = { c.eax, c.ebx, c.ecx, c.edx };
 
 	(void)exit;
-	l0_cpuid_for_l1(leaf, subleaf, false, l0_vmread_field(VMCS_ENC_GUEST_CR4), r);
+	l0_cpuid_for_l1(leaf, subleaf, true, l0_vmread_field(VMCS_ENC_GUEST_CR4), r);
 	v->regs->rax = r[0];
 	v->regs->rbx = r[1];
 	v->regs->rcx = r[2];
@@ -105,19 +99,16 @@ static enum l0_action handle_cpuid(void *vcpu, const struct l0_exit *exit)
 	return L0_ACTION_SKIP;
 }
 
-/* Only the MSRs L0 intercepts (the bitmap, l0_takeover) and those the bitmap cannot cover exit.
- * VMX is hidden, so its MSRs do not exist for L1 (#GP, SDM Vol. 4 2.1), and the feature control
- * MSR reads as locked without VMX. */
+/* Only the MSRs L0 intercepts (the bitmap, l0_takeover) and those the bitmap cannot cover exit:
+ * L1's virtual VMX MSRs and feature control (nested.c); anything else is #GP (SDM Vol. 4 2.1). */
 static enum l0_action handle_rdmsr(void *vcpu, const struct l0_exit *exit)
 {
 	struct l0_vcpu *v = vcpu;
-	uint32_t msr = (uint32_t)v->regs->rcx;
 	uint64_t value;
 
 	(void)exit;
-	if (msr != MSR_FEATURE_CONTROL)
+	if (!l0_nested_rdmsr(v, (uint32_t)v->regs->rcx, &value))
 		return inject_gp();
-	value = l0_rdmsr(MSR_FEATURE_CONTROL) & ~FEATURE_CONTROL_VMX_BITS;
 	v->regs->rax = (uint32_t)value;
 	v->regs->rdx = value >> 32;
 	return L0_ACTION_SKIP;
@@ -127,7 +118,7 @@ static enum l0_action handle_wrmsr(void *vcpu, const struct l0_exit *exit)
 {
 	(void)vcpu;
 	(void)exit;
-	return inject_gp(); /* the feature control MSR is locked; the rest do not exist for L1 */
+	return inject_gp(); /* feature control is locked; the VMX MSRs are read-only */
 }
 
 static enum l0_action handle_cr_access(void *vcpu, const struct l0_exit *exit)
@@ -157,8 +148,8 @@ static enum l0_action handle_cr_access(void *vcpu, const struct l0_exit *exit)
 	/* PG and PE are L1's own (unrestricted guest): a write that changes them never exits here */
 	if (((real ^ l0_vmread_field(real_field)) & (L0_CR0_PG | L0_CR0_PE)) && cr == 0)
 		return L0_ACTION_FATAL;
-	vmwrite(real_field, real);
-	vmwrite(shadow_field, shadow);
+	l0_vmwrite_checked(real_field, real);
+	l0_vmwrite_checked(shadow_field, shadow);
 	return L0_ACTION_SKIP;
 }
 
@@ -198,7 +189,7 @@ static enum l0_action handle_vmcall(void *vcpu, const struct l0_exit *exit)
 	struct l0_hypercall call;
 	enum l0_hc_error err;
 
-	if ((exit->guest_rip & ~0xfffull) == v->trampoline_pa) {
+	if (exit->level == L0_LEVEL_L1 && (exit->guest_rip & ~0xfffull) == v->trampoline_pa) {
 		l0_log("the L1 image returned: EFI status 0x%llx", (unsigned long long)v->regs->rbx);
 		l0_fatal_stop(v, "L1's loader returned to the firmware");
 	}
@@ -232,12 +223,12 @@ static void redeliver_event(const struct l0_exit *exit)
 
 	if (!(exit->idt_vec_info & INTR_INFO_VALID))
 		return;
-	vmwrite(VMCS_ENC_VM_ENTRY_INTR_INFO, exit->idt_vec_info);
+	l0_vmwrite_checked(VMCS_ENC_VM_ENTRY_INTR_INFO, exit->idt_vec_info);
 	if (exit->idt_vec_info & INTR_INFO_DELIVER_CODE)
-		vmwrite(VMCS_ENC_VM_ENTRY_EXCEPTION_ERROR_CODE, exit->idt_vec_error);
+		l0_vmwrite_checked(VMCS_ENC_VM_ENTRY_EXCEPTION_ERROR_CODE, exit->idt_vec_error);
 	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
 	    type == INTR_TYPE_PRIV_SOFT_EXCEPTION)
-		vmwrite(VMCS_ENC_VM_ENTRY_INSTRUCTION_LEN, exit->insn_len);
+		l0_vmwrite_checked(VMCS_ENC_VM_ENTRY_INSTRUCTION_LEN, exit->insn_len);
 }
 
 /*
@@ -276,6 +267,11 @@ static enum l0_action handle_ept_violation(void *vcpu, const struct l0_exit *exi
 	return L0_ACTION_RESUME;
 }
 
+static enum l0_action handle_vmx_insn(void *vcpu, const struct l0_exit *exit)
+{
+	return l0_nested_vmx_insn(vcpu, exit);
+}
+
 static enum l0_action handle_unexpected(void *vcpu, const struct l0_exit *exit)
 {
 	(void)vcpu;
@@ -293,32 +289,46 @@ static const struct l0_exit_table l1_exits = {
 		[VMX_EXIT_INVD] = handle_invd,
 		[VMX_EXIT_VMCALL] = handle_vmcall,
 		[VMX_EXIT_EPT_VIOLATION] = handle_ept_violation,
-		/* VMX is hidden from L1: its instructions are #UD (SDM Vol. 3C 31.3) */
-		[VMX_EXIT_VMCLEAR] = inject_ud,
-		[VMX_EXIT_VMLAUNCH] = inject_ud,
-		[VMX_EXIT_VMPTRLD] = inject_ud,
-		[VMX_EXIT_VMPTRST] = inject_ud,
-		[VMX_EXIT_VMREAD] = inject_ud,
-		[VMX_EXIT_VMRESUME] = inject_ud,
-		[VMX_EXIT_VMWRITE] = inject_ud,
-		[VMX_EXIT_VMXOFF] = inject_ud,
-		[VMX_EXIT_VMXON] = inject_ud,
-		[VMX_EXIT_INVEPT] = inject_ud,
-		[VMX_EXIT_INVVPID] = inject_ud,
+		/* L1's virtual VMX (nested.c) */
+		[VMX_EXIT_VMCLEAR] = handle_vmx_insn,
+		[VMX_EXIT_VMLAUNCH] = handle_vmx_insn,
+		[VMX_EXIT_VMPTRLD] = handle_vmx_insn,
+		[VMX_EXIT_VMPTRST] = handle_vmx_insn,
+		[VMX_EXIT_VMREAD] = handle_vmx_insn,
+		[VMX_EXIT_VMRESUME] = handle_vmx_insn,
+		[VMX_EXIT_VMWRITE] = handle_vmx_insn,
+		[VMX_EXIT_VMXOFF] = handle_vmx_insn,
+		[VMX_EXIT_VMXON] = handle_vmx_insn,
+		[VMX_EXIT_INVEPT] = handle_vmx_insn,
+		[VMX_EXIT_INVVPID] = handle_vmx_insn,
+		/* not offered to L1: #UD, as on a CPU without them */
 		[VMX_EXIT_VMFUNC] = inject_ud,
 		[VMX_EXIT_GETSEC] = inject_ud,
 	},
 	.unhandled = handle_unexpected,
 };
 
-static void read_exit(struct l0_exit *e)
+/* Exits while L2 runs that L1 did not ask for (nested.c decides): L0's own business, with
+ * L2 as the guest in the current VMCS. */
+static const struct l0_exit_table l2_exits = {
+	.handlers = {
+		[VMX_EXIT_RDMSR] = handle_rdmsr,
+		[VMX_EXIT_WRMSR] = handle_wrmsr,
+		[VMX_EXIT_CR_ACCESS] = handle_cr_access,
+		[VMX_EXIT_EPT_VIOLATION] = handle_ept_violation,
+	},
+	.unhandled = handle_unexpected,
+};
+
+static void read_exit(struct l0_exit *e, enum l0_level level)
 {
 	memset(e, 0, sizeof(*e));
 	l0_exit_set_reason(e, (uint32_t)l0_vmread_field(VMCS_ENC_VM_EXIT_REASON));
-	e->level = L0_LEVEL_L1;
+	e->level = level;
 	e->qualification = l0_vmread_field(VMCS_ENC_EXIT_QUALIFICATION);
 	e->guest_rip = l0_vmread_field(VMCS_ENC_GUEST_RIP);
 	e->insn_len = (uint32_t)l0_vmread_field(VMCS_ENC_VM_EXIT_INSTRUCTION_LEN);
+	e->insn_info = (uint32_t)l0_vmread_field(VMCS_ENC_VM_EXIT_INSTRUCTION_INFO);
 	e->idt_vec_info = (uint32_t)l0_vmread_field(VMCS_ENC_IDT_VECTORING_INFO);
 	if (e->basic_reason == VMX_EXIT_EPT_VIOLATION || e->basic_reason == VMX_EXIT_EPT_MISCONFIG) {
 		e->guest_phys = l0_vmread_field(VMCS_ENC_GUEST_PHYSICAL_ADDRESS);
@@ -331,9 +341,9 @@ static void skip_instruction(const struct l0_exit *e)
 {
 	uint64_t blocking = l0_vmread_field(VMCS_ENC_GUEST_INTERRUPTIBILITY_INFO);
 
-	vmwrite(VMCS_ENC_GUEST_RIP, e->guest_rip + e->insn_len);
+	l0_vmwrite_checked(VMCS_ENC_GUEST_RIP, e->guest_rip + e->insn_len);
 	if (blocking & GUEST_INTR_BLOCKING_STI_MOVSS)
-		vmwrite(VMCS_ENC_GUEST_INTERRUPTIBILITY_INFO,
+		l0_vmwrite_checked(VMCS_ENC_GUEST_INTERRUPTIBILITY_INFO,
 				 blocking & ~(uint64_t)GUEST_INTR_BLOCKING_STI_MOVSS);
 }
 
@@ -348,9 +358,13 @@ int l0_handle_vmexit(struct l0_guest_regs *regs)
 	enum l0_action action;
 
 	v->regs = regs;
-	read_exit(&e);
+	read_exit(&e, v->nested.in_l2 ? L0_LEVEL_L2 : L0_LEVEL_L1);
 	current_exit = &e;
-	action = l0_exit_dispatch(&l1_exits, v, &e);
+	v->enter_with_launch = false;
+	if (e.level == L0_LEVEL_L2)
+		action = l0_nested_l2_exit(v, &e, &l2_exits);
+	else
+		action = l0_exit_dispatch(&l1_exits, v, &e);
 	if (action == L0_ACTION_SKIP)
 		skip_instruction(&e);
 	else if (action != L0_ACTION_RESUME)
@@ -359,7 +373,7 @@ int l0_handle_vmexit(struct l0_guest_regs *regs)
 	if (tracing)
 		(void)l0_trace_exit(&v->trace, &e, t0, l0_rdtsc() - t0);
 	current_exit = NULL;
-	return 0;
+	return v->enter_with_launch;
 }
 
 static void ring_line(void *ctx, const char *line)

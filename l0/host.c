@@ -68,6 +68,12 @@ void *l0_host_page_va(void *ctx, uint64_t hpa)
 	return (void *)(uintptr_t)hpa;
 }
 
+void *l0_host_identity_va(void *unused, uint64_t hpa)
+{
+	(void)unused;
+	return hpa < HOST_MAP_GIB * GIB ? (void *)(uintptr_t)hpa : NULL;
+}
+
 /*
  * l0.efi runs where the firmware loaded it, in EfiLoaderCode pages that Linux reuses once the
  * firmware is gone, and which cannot be re-typed while they run (freeing them lets the firmware

@@ -50,6 +50,9 @@ void *l0_host_alloc_page(void *host, uint64_t *hpa);
  * pool: the EPT01 walkers' page access. */
 void *l0_host_page_va(void *host, uint64_t hpa);
 
+/* Any physical address as L0 reaches it (identity mapped below 512 GiB), or NULL above. */
+void *l0_host_identity_va(void *unused, uint64_t hpa);
+
 /* Reads the firmware memory map into host->ranges (RAM, MMIO, or L0's own). */
 EFI_STATUS l0_host_read_memory_map(struct l0_host *host);
 

@@ -184,7 +184,10 @@ static EFI_STATUS prepare(struct l0_vcpu *v, const struct l0_options *opts, EFI_
 	intercept_msrs(v);
 	l0_cr_policy_init(&v->cr0, v->caps.cr0_fixed0, v->caps.cr0_fixed1,
 			  L0_CR0_PE | L0_CR0_PG, 0);
-	l0_cr_policy_init(&v->cr4, v->caps.cr4_fixed0, v->caps.cr4_fixed1, 0, L0_CR4_VMXE);
+	/* L1 sees VMX: CR4.VMXE is L0's in the register and L1's in the read shadow */
+	l0_cr_policy_init(&v->cr4, v->caps.cr4_fixed0, v->caps.cr4_fixed1, 0, 0);
+	if (!l0_nested_init(v))
+		return EFI_OUT_OF_RESOURCES;
 	v->xcr0_supported = xcr0_supported();
 	l0_trace_init(&v->trace, opts->trace);
 	return EFI_SUCCESS;
@@ -211,6 +214,10 @@ static EFI_STATUS launch(struct l0_vcpu *v, const struct l0_firmware_context *fw
 	if (l0_vmclear(v->vmcs01_pa) != L0_VMX_OK || l0_vmptrld(v->vmcs01_pa) != L0_VMX_OK ||
 	    !l0_vmcs01_setup(v, fw)) {
 		l0_log("cannot set up VMCS01");
+		return EFI_DEVICE_ERROR;
+	}
+	if (!l0_nested_start(v)) {
+		l0_log("cannot read back VMCS01");
 		return EFI_DEVICE_ERROR;
 	}
 	if (VMX_GET(VMX_EPT_VPID_INVEPT_ALL, v->caps.ept_vpid) && l0_invept_all() != L0_VMX_OK)

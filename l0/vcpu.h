@@ -13,6 +13,7 @@
 #include "l0/exit_table.h"
 #include "l0/host.h"
 #include "l0/l1_policy.h"
+#include "l0/nested.h"
 #include "l0/options.h"
 #include "l0/trace.h"
 
@@ -44,6 +45,8 @@ struct l0_vcpu {
 	uint64_t trampoline_pa;  /* the page in L1 memory where L1 starts (l1_trampoline.S) */
 	uint64_t xcr0_supported; /* CPUID.(EAX=0DH,ECX=0):EDX:EAX */
 	uint32_t proc2;          /* the secondary controls in force */
+	struct l0_nested nested;
+	bool enter_with_launch;  /* the exit path enters the now current VMCS with VMLAUNCH */
 };
 
 /* Enters VMX operation and turns the CPU's current firmware context into L1, which starts
@@ -64,6 +67,14 @@ bool l0_vmcs01_setup(struct l0_vcpu *v, const struct l0_firmware_context *fw);
 /* The exit path, called from l0_vmexit_entry (vmx_entry.S) with the saved registers; returns
  * non-zero when the VMCS now current must be entered with VMLAUNCH rather than VMRESUME. */
 int l0_handle_vmexit(struct l0_guest_regs *regs);
+
+/* VMWRITE to the current VMCS on the exit path: a failure there is an L0 bug, so it stops L0
+ * with a diagnostic rather than run a guest wrongly. */
+void l0_vmwrite_checked(uint32_t field, uint64_t value);
+
+/* Queues a hardware exception for the next VM entry of the current VMCS; the instruction is not
+ * skipped (a fault). Returns L0_ACTION_RESUME. */
+enum l0_action l0_inject_exception(unsigned int vector, bool has_error_code, uint32_t error_code);
 
 /* Prints the diagnostic (the exit, the ring of the last exits) and stops the CPU for good. */
 __attribute__((noreturn)) void l0_fatal_stop(struct l0_vcpu *v, const char *why);

@@ -64,7 +64,10 @@ static bool write_controls(struct l0_vcpu *v)
 	uint32_t exit = vmxe_ctl_adjust(
 		c->exit, VMX_MASK(VMX_EXIT_HOST_ADDR_SPACE_SIZE) | VMX_MASK(VMX_EXIT_SAVE_EFER) |
 				 VMX_MASK(VMX_EXIT_LOAD_EFER) | VMX_MASK(VMX_EXIT_SAVE_PAT) |
-				 VMX_MASK(VMX_EXIT_LOAD_PAT));
+				 VMX_MASK(VMX_EXIT_LOAD_PAT) |
+				 /* L1's DR7 and DEBUGCTL stay current in VMCS01 (the VMCS02 merge reads
+				  * them) */
+				 VMX_MASK(VMX_EXIT_SAVE_DEBUG_CONTROLS));
 	uint32_t entry = vmxe_ctl_adjust(c->entry, VMX_MASK(VMX_ENTRY_IA32E_MODE_GUEST) |
 							   VMX_MASK(VMX_ENTRY_LOAD_EFER) |
 							   VMX_MASK(VMX_ENTRY_LOAD_PAT));

@@ -33,7 +33,7 @@ l0_vmexit_entry:
 	popq %rcx
 	popq %rdx
 	popq %rbx
-	addq $8, %rsp
+	leaq 8(%rsp), %rsp	/* not ADD: the flags of the TESTL above must survive */
 	popq %rbp
 	popq %rsi
 	popq %rdi

@@ -11,6 +11,7 @@
 #include "l0/cpu.h"
 #include "l0/fmt.h"
 #include "l0/util.h"
+#include "vmx-emul/virt_caps.h"
 #include "vmx-emul/vmx_caps.h"
 
 #define CPUID_1_ECX_VMX (1u << 5)
@@ -25,6 +26,7 @@
  */
 static bool cap_msr_exists(uint32_t index, const uint64_t *value_of)
 {
+	_Static_assert(VMXE_VCAPS_FIRST_MSR == VMXE_MSR_BASIC, "one indexing of the MSRs");
 	uint64_t basic = value_of[VMXE_MSR_BASIC - VMXE_MSR_BASIC];
 	uint32_t proc1 = vmxe_ctl_allowed1(value_of[VMXE_MSR_PROCBASED_CTLS - VMXE_MSR_BASIC]);
 	uint32_t proc2 = 0, exit1 = vmxe_ctl_allowed1(value_of[VMXE_MSR_EXIT_CTLS - VMXE_MSR_BASIC]);
@@ -103,9 +105,23 @@ static void visit(void *ctx, const struct vmxe_cap_item *it)
 	b->used += (size_t)l0_snprintf(b->line + b->used, sizeof(b->line) - b->used, "%s", word);
 }
 
+void l0_vmx_read_caps(struct vmxe_vcaps *hw)
+{
+	memset(hw, 0, sizeof(*hw));
+	for (size_t i = 0; i < vmxe_cap_msr_count(); i++) {
+		const struct vmxe_cap_msr *m = vmxe_cap_msr_at(i);
+		size_t slot = m->index - VMXE_VCAPS_FIRST_MSR;
+
+		if (!cap_msr_exists(m->index, hw->msr))
+			continue;
+		hw->msr[slot] = l0_rdmsr(m->index);
+		hw->present[slot] = true;
+	}
+}
+
 void l0_vmx_report(void)
 {
-	uint64_t value_of[VMXE_MSR_EXIT_CTLS2 - VMXE_MSR_BASIC + 1] = { 0 };
+	struct vmxe_vcaps hw;
 	char record[RECORD_MAX];
 	size_t used = 0;
 
@@ -117,14 +133,13 @@ void l0_vmx_report(void)
 	uint64_t feature_control = l0_rdmsr(MSR_IA32_FEATURE_CONTROL);
 
 	l0_log("VMX: present; IA32_FEATURE_CONTROL 0x%llx", (unsigned long long)feature_control);
+	l0_vmx_read_caps(&hw);
 	for (size_t i = 0; i < vmxe_cap_msr_count(); i++) {
 		const struct vmxe_cap_msr *m = vmxe_cap_msr_at(i);
-		uint64_t v;
+		uint64_t v = hw.msr[m->index - VMXE_VCAPS_FIRST_MSR];
 
-		if (!cap_msr_exists(m->index, value_of))
+		if (!hw.present[m->index - VMXE_VCAPS_FIRST_MSR])
 			continue;
-		v = l0_rdmsr(m->index);
-		value_of[m->index - VMXE_MSR_BASIC] = v;
 		used += (size_t)l0_snprintf(record + used, sizeof(record) - used,
 					    ",\"%s\":\"0x%llx\"", m->name, (unsigned long long)v);
 
@@ -135,8 +150,8 @@ void l0_vmx_report(void)
 		flush(&b);
 	}
 	l0_log("VMCS revision id 0x%llx",
-	       (unsigned long long)VMX_GET(VMX_BASIC_REVISION_ID, value_of[0]));
+	       (unsigned long long)VMX_GET(VMX_BASIC_REVISION_ID, hw.msr[0]));
 	l0_record("vmx", "\"present\":true,\"revision_id\":%llu,\"IA32_FEATURE_CONTROL\":\"0x%llx\"%s",
-		  (unsigned long long)VMX_GET(VMX_BASIC_REVISION_ID, value_of[0]),
+		  (unsigned long long)VMX_GET(VMX_BASIC_REVISION_ID, hw.msr[0]),
 		  (unsigned long long)feature_control, record);
 }

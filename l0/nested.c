@@ -1,0 +1,336 @@
+/*
+ * nested.c: L1's virtual VMX on top of the real one. The decisions are vmx-emul's (instruction
+ * semantics, VMCS12 checks, the VMCS02 merge, whether L1 wants an exit); this file moves their
+ * inputs and outputs between the hardware VMCSs, L1's registers and L1's memory:
+ *  - an L1 VMX instruction: decoded and emulated (vmx_insn.c), its result applied to L1;
+ *  - VMLAUNCH/VMRESUME that passes: VMCS12 checked, VMCS02 built and made current;
+ *  - an exit while L2 runs: reflected to L1 (VMCS02 -> VMCS12, L1 resumes with VMCS12's host
+ *    state on VMCS01) or handled by L0 and L2 resumed.
+ * Touches the CPU (VMREAD/VMWRITE/VMPTRLD, CR2).
+ */
+#include "l0/nested.h"
+
+#include <string.h>
+
+#include "l0/console.h"
+#include "l0/cpu.h"
+#include "l0/vcpu.h"
+#include "l0/vmcs_hw.h"
+#include "l0/vmx_hw.h"
+#include "l0/vmx_report.h"
+#include "vmx-emul/reflect.h"
+#include "vmx-emul/vmcs02_merge.h"
+#include "vmx-emul/vmcs12_checks.h"
+#include "vmx-emul/vmx_insn.h"
+
+#define L2_VPID 2 /* L1 has VPID 1 (vmcs01.c) */
+#define CPUID_LEAF_ADDR_SIZES 0x80000008u
+#define CPUID_EXT_1GB_PAGES (1u << 26)
+#define LINEAR_BITS_4LEVEL 48
+#define DEBUGCTL_VALID_BITS 0x1ull /* LBR only: what L0 lets L1 set in VMCS12 */
+#define RFLAGS_FIXED1 0x2ull
+
+/* L1's view of a CR: the bits of @mask from the read shadow, the rest from the register. */
+static uint64_t l1_view(uint32_t real_field, uint32_t shadow_field, uint64_t mask)
+{
+	return (l0_vmread_field(real_field) & ~mask) | (l0_vmread_field(shadow_field) & mask);
+}
+
+static const uint32_t seg_fields[VMXE_SREG_COUNT][3] = {
+	[VMXE_ES] = { VMCS_ENC_GUEST_ES_BASE, VMCS_ENC_GUEST_ES_LIMIT, VMCS_ENC_GUEST_ES_AR_BYTES },
+	[VMXE_CS] = { VMCS_ENC_GUEST_CS_BASE, VMCS_ENC_GUEST_CS_LIMIT, VMCS_ENC_GUEST_CS_AR_BYTES },
+	[VMXE_SS] = { VMCS_ENC_GUEST_SS_BASE, VMCS_ENC_GUEST_SS_LIMIT, VMCS_ENC_GUEST_SS_AR_BYTES },
+	[VMXE_DS] = { VMCS_ENC_GUEST_DS_BASE, VMCS_ENC_GUEST_DS_LIMIT, VMCS_ENC_GUEST_DS_AR_BYTES },
+	[VMXE_FS] = { VMCS_ENC_GUEST_FS_BASE, VMCS_ENC_GUEST_FS_LIMIT, VMCS_ENC_GUEST_FS_AR_BYTES },
+	[VMXE_GS] = { VMCS_ENC_GUEST_GS_BASE, VMCS_ENC_GUEST_GS_LIMIT, VMCS_ENC_GUEST_GS_AR_BYTES },
+};
+
+/* L1 as the instruction emulator sees it, from VMCS01 and the saved registers. */
+static void read_l1_cpu(struct l0_vcpu *v, struct vmxe_l1_cpu *cpu)
+{
+	memcpy(cpu->gpr, v->regs, sizeof(cpu->gpr));
+	cpu->gpr[VMXE_RSP] = l0_vmread_field(VMCS_ENC_GUEST_RSP);
+	for (int s = 0; s < VMXE_SREG_COUNT; s++) {
+		cpu->seg[s].base = l0_vmread_field(seg_fields[s][0]);
+		cpu->seg[s].limit = (uint32_t)l0_vmread_field(seg_fields[s][1]);
+		cpu->seg[s].ar = (uint32_t)l0_vmread_field(seg_fields[s][2]);
+	}
+	cpu->rflags = l0_vmread_field(VMCS_ENC_GUEST_RFLAGS);
+	cpu->cr0 = l1_view(VMCS_ENC_GUEST_CR0, VMCS_ENC_CR0_READ_SHADOW, v->cr0.mask);
+	cpu->cr4 = l1_view(VMCS_ENC_GUEST_CR4, VMCS_ENC_CR4_READ_SHADOW, v->cr4.mask);
+	cpu->efer = l0_vmread_field(VMCS_ENC_GUEST_IA32_EFER);
+}
+
+/* General registers back to L1 (a VMREAD to a register writes one); RSP lives in VMCS01. */
+static void write_l1_gprs(struct l0_vcpu *v, const struct vmxe_l1_cpu *cpu)
+{
+	uint64_t rsp = v->regs->rsp_unused;
+
+	memcpy(v->regs, cpu->gpr, sizeof(cpu->gpr));
+	v->regs->rsp_unused = rsp;
+	if (cpu->gpr[VMXE_RSP] != l0_vmread_field(VMCS_ENC_GUEST_RSP))
+		l0_vmwrite_checked(VMCS_ENC_GUEST_RSP, cpu->gpr[VMXE_RSP]);
+}
+
+/* VMfail or VMsucceed: RFLAGS as SDM 31.2 says, and L1 goes on after the instruction. */
+static enum l0_action finish_insn(const struct vmxe_insn_result *r)
+{
+	l0_vmwrite_checked(VMCS_ENC_GUEST_RFLAGS,
+			 vmxe_rflags_after(l0_vmread_field(VMCS_ENC_GUEST_RFLAGS), r));
+	return L0_ACTION_SKIP;
+}
+
+/* A VM exit to L1 on VMCS01: L1 resumes with VMCS12's host state (SDM 28.5). @save_guest is
+ * false for a VM-entry failure, which saves no guest state (SDM 27.8). */
+static enum l0_action return_to_l1(struct l0_vcpu *v, const struct vmxe_exit *x, bool save_guest)
+{
+	struct l0_nested *n = &v->nested;
+
+	if (save_guest) {
+		if (!l0_vmcs_read_set(&n->fields, VMCS_F_GUEST | VMCS_F_CONTROL, n->vmcs02))
+			return L0_ACTION_FATAL;
+		vmxe_vmcs02_to_vmcs12(n->vmcs02, n->vmx.vmcs12);
+	}
+	vmxe_exit_for_l1(x, n->vmx.vmcs12);
+	n->vmx.vmcs12_dirty = true;
+	if (l0_vmptrld(v->vmcs01_pa) != L0_VMX_OK ||
+	    !l0_vmcs_read_set(&n->fields, VMCS_F_GUEST, n->vmcs01))
+		return L0_ACTION_FATAL;
+	if (save_guest) { /* EFER and PAT as the CPU had them, where VMCS12 does not load them */
+		n->vmcs01->GUEST_IA32_EFER = n->vmcs02->GUEST_IA32_EFER;
+		n->vmcs01->GUEST_IA32_PAT = n->vmcs02->GUEST_IA32_PAT;
+	}
+	vmxe_load_l1_host_state(n->vmx.vmcs12, n->vmcs01);
+	n->in_l2 = false;
+	if (!l0_vmcs_write_set(&n->fields, VMCS_F_GUEST, n->vmcs01))
+		return L0_ACTION_FATAL;
+	l0_vmwrite_checked(VMCS_ENC_CR0_READ_SHADOW, n->vmcs01->CR0_READ_SHADOW);
+	l0_vmwrite_checked(VMCS_ENC_CR4_READ_SHADOW, n->vmcs01->CR4_READ_SHADOW);
+	return L0_ACTION_RESUME;
+}
+
+/* L1's VMLAUNCH/VMRESUME failed after the instruction's own checks (SDM 27.8). */
+static enum l0_action entry_failure(struct l0_vcpu *v, uint32_t reason, uint64_t qualification)
+{
+	struct vmxe_exit x = { .reason = reason, .qualification = qualification };
+
+	return return_to_l1(v, &x, false);
+}
+
+/* VMCS02's bitmaps: L0's MSR bitmap merged with L1's, and copies of L1's I/O bitmaps. */
+static void prepare_bitmaps(struct l0_vcpu *v)
+{
+	struct l0_nested *n = &v->nested;
+	const struct vmcs12 *v12 = n->vmx.vmcs12;
+	static uint8_t l1_bitmap[VMXE_MSR_BITMAP_SIZE];
+
+	if (v12->CPU_BASED_VM_EXEC_CONTROL & VMX_MASK(VMX_PROC_USE_MSR_BITMAPS)) {
+		(void)vmxe_read_l1_bitmap(&n->gmem, v12->MSR_BITMAP, l1_bitmap, sizeof(l1_bitmap));
+		vmxe_msr_bitmap_merge(v->msr_bitmap, l1_bitmap, n->msr_bitmap02);
+	} else {
+		vmxe_msr_bitmap_merge(v->msr_bitmap, NULL, n->msr_bitmap02);
+	}
+	if (vmxe_io_bitmap_policy(v12) == VMXE_IO_BITMAPS) {
+		(void)vmxe_read_l1_bitmap(&n->gmem, v12->IO_BITMAP_A, n->io_bitmap02,
+					  VMXE_IO_BITMAP_SIZE);
+		(void)vmxe_read_l1_bitmap(&n->gmem, v12->IO_BITMAP_B,
+					  n->io_bitmap02 + VMXE_IO_BITMAP_SIZE, VMXE_IO_BITMAP_SIZE);
+	}
+}
+
+/* VMLAUNCH/VMRESUME passed the instruction checks: check VMCS12, then enter L2 on VMCS02. */
+static enum l0_action enter_l2(struct l0_vcpu *v, bool launch)
+{
+	struct l0_nested *n = &v->nested;
+	struct vmxe_check_l1 l1 = {
+		.efer = l0_vmread_field(VMCS_ENC_GUEST_IA32_EFER),
+		.vmcs12_gpa = n->vmx.current_vmptr,
+		.debugctl_valid = DEBUGCTL_VALID_BITS,
+		.maxphyaddr = n->maxphyaddr,
+		.linear_bits = LINEAR_BITS_4LEVEL,
+	};
+	const struct vmxe_merge_cfg cfg = {
+		.eptp = v->ept01.eptp,
+		.msr_bitmap_hpa = n->msr_bitmap02_pa,
+		.io_bitmap_a_hpa = n->io_bitmap02_pa,
+		.io_bitmap_b_hpa = n->io_bitmap02_pa + VMXE_IO_BITMAP_SIZE,
+		.cr0_fixed0 = v->caps.cr0_fixed0,
+		.cr0_fixed1 = v->caps.cr0_fixed1,
+		.cr4_fixed0 = v->caps.cr4_fixed0,
+		.cr4_fixed1 = v->caps.cr4_fixed1,
+		.vpid = L2_VPID,
+	};
+	struct vmxe_check_result res;
+	struct vmxe_insn_result r = { 0 };
+
+	switch (vmxe_check_vmentry(n->vmx.vmcs12, &n->l1_caps, &l1, &n->gmem, &res)) {
+	case VMXE_CHECK_OK:
+		break;
+	case VMXE_CHECK_VMFAIL:
+		l0_log("L1's VM entry fails check %s: VMfailValid %d", res.check, res.error);
+		vmxe_insn_fail(&n->vmx, res.error, &r);
+		n->vmx.vmcs12_dirty = true;
+		return finish_insn(&r);
+	default:
+		l0_log("L1's VM entry fails check %s: exit reason 0x%x", res.check, res.exit_reason);
+		return entry_failure(v, res.exit_reason, res.qualification);
+	}
+	/* L1's guest state for VMCS02 where VMCS12 does not load it: L1's current values */
+	if (!l0_vmcs_read_set(&n->fields, VMCS_F_GUEST, n->vmcs01))
+		return L0_ACTION_FATAL;
+	if (vmxe_vmcs02_build(n->vmcs01, n->vmx.vmcs12, &cfg, n->vmcs02) != VMXE_MERGE_OK) {
+		l0_log("VMCS02 cannot honour VMCS12's controls");
+		return L0_ACTION_FATAL;
+	}
+	if (vmxe_vmcs02_load_pdptes(n->vmcs02, &n->gmem) != VMXE_GMEM_OK)
+		return entry_failure(v, VMX_EXIT_REASON_ENTRY_FAILURE | VMX_EXIT_ENTRY_FAIL_GUEST_STATE,
+				     VMXE_ENTRY_QUAL_PDPTE);
+	prepare_bitmaps(v);
+	if (launch) {
+		n->vmx.vmcs12->launch_state = VMXE_LAUNCH_LAUNCHED;
+		n->vmx.vmcs12_dirty = true;
+	}
+	if (l0_vmptrld(n->vmcs02_pa) != L0_VMX_OK ||
+	    !l0_vmcs_write_set(&n->fields, VMCS_F_CONTROL | VMCS_F_GUEST | VMCS_F_HOST, n->vmcs02))
+		return L0_ACTION_FATAL;
+	n->in_l2 = true;
+	v->enter_with_launch = !n->vmcs02_launched;
+	n->vmcs02_launched = true;
+	n->l2_entries++;
+	return L0_ACTION_RESUME;
+}
+
+enum l0_action l0_nested_vmx_insn(struct l0_vcpu *v, const struct l0_exit *exit)
+{
+	struct l0_nested *n = &v->nested;
+	struct vmxe_insn_ctx ctx = {
+		.reason = exit->basic_reason,
+		.qualification = exit->qualification,
+		.insn_info = exit->insn_info,
+		.cr3 = l0_vmread_field(VMCS_ENC_GUEST_CR3),
+		.maxphyaddr = n->maxphyaddr,
+		.page1gb = n->page1gb,
+		.interruptibility = (uint32_t)l0_vmread_field(VMCS_ENC_GUEST_INTERRUPTIBILITY_INFO),
+		.feature_control = n->feature_control,
+		.mem = &n->gmem,
+		.caps = &n->l1_caps,
+	};
+	struct vmxe_insn_result r;
+
+	read_l1_cpu(v, &ctx.cpu);
+	r = vmxe_insn_emulate(&n->vmx, &ctx);
+	if (r.refused)
+		l0_log("L1's %s named 0x%llx, not L1 memory", vmxe_exit_reason_name(exit->basic_reason),
+		       (unsigned long long)r.refused_gpa);
+	switch (r.kind) {
+	case VMXE_INSN_SUCCEED:
+	case VMXE_INSN_FAIL_INVALID:
+	case VMXE_INSN_FAIL_VALID:
+		write_l1_gprs(v, &ctx.cpu);
+		return finish_insn(&r);
+	case VMXE_INSN_EXCEPTION:
+		if (r.vector == VMXE_VEC_PF)
+			l0_write_cr2(r.cr2);
+		return l0_inject_exception(r.vector, r.has_error_code, r.error_code);
+	case VMXE_INSN_VMENTRY:
+		return enter_l2(v, r.launch);
+	default:
+		return L0_ACTION_FATAL;
+	}
+}
+
+/* The L2 exit as vmx-emul's reflection rules take it. */
+static void decode_l2_exit(struct l0_vcpu *v, const struct l0_exit *e, struct vmxe_exit *x)
+{
+	unsigned int gpr = (unsigned int)((e->qualification & VMXE_CRQ_GPR_MASK) >> VMXE_CRQ_GPR_SHIFT);
+
+	*x = (struct vmxe_exit){
+		.reason = e->reason,
+		.qualification = e->qualification,
+		.intr_info = (uint32_t)l0_vmread_field(VMCS_ENC_VM_EXIT_INTR_INFO),
+		.intr_error_code = (uint32_t)l0_vmread_field(VMCS_ENC_VM_EXIT_INTR_ERROR_CODE),
+		.idt_vectoring_info = e->idt_vec_info,
+		.idt_vectoring_error_code =
+			(uint32_t)l0_vmread_field(VMCS_ENC_IDT_VECTORING_ERROR_CODE),
+		.instruction_len = e->insn_len,
+		.instruction_info = e->insn_info,
+		.guest_linear_address = l0_vmread_field(VMCS_ENC_GUEST_LINEAR_ADDRESS),
+		.guest_physical_address = l0_vmread_field(VMCS_ENC_GUEST_PHYSICAL_ADDRESS),
+		.l2_rax = v->regs->rax,
+		.l2_rcx = v->regs->rcx,
+		.l2_rdx = v->regs->rdx,
+	};
+	x->cr_source = gpr == VMXE_RSP ? l0_vmread_field(VMCS_ENC_GUEST_RSP)
+				       : ((uint64_t *)v->regs)[gpr];
+}
+
+enum l0_action l0_nested_l2_exit(struct l0_vcpu *v, const struct l0_exit *exit,
+				 const struct l0_exit_table *l0_handlers)
+{
+	struct l0_nested *n = &v->nested;
+	struct vmxe_exit x;
+
+	decode_l2_exit(v, exit, &x);
+	switch (vmxe_l1_wants_exit(n->vmx.vmcs12, &x, &n->gmem)) {
+	case VMXE_ROUTE_L1:
+		n->reflected++;
+		return return_to_l1(v, &x, true);
+	case VMXE_ROUTE_L1_ENTRY_FAIL:
+		n->reflected++;
+		return return_to_l1(v, &x, false);
+	case VMXE_ROUTE_L0:
+		return l0_exit_dispatch(l0_handlers, v, exit);
+	default:
+		l0_log("no rule says who handles L2 exit %u", exit->basic_reason);
+		return L0_ACTION_FATAL;
+	}
+}
+
+/* L1's RDMSR of a VMX capability MSR or of IA32_FEATURE_CONTROL; false: #GP. */
+bool l0_nested_rdmsr(struct l0_vcpu *v, uint32_t msr, uint64_t *value)
+{
+	if (msr == L0_MSR_FEATURE_CONTROL) {
+		*value = v->nested.feature_control;
+		return true;
+	}
+	return vmxe_vcaps_read(&v->nested.l1_caps, msr, value);
+}
+
+bool l0_nested_init(struct l0_vcpu *v)
+{
+	struct l0_nested *n = &v->nested;
+	struct vmxe_vcaps hw;
+	uint64_t pa;
+	uint32_t *vmcs02;
+
+	l0_vmx_read_caps(&hw);
+	vmxe_vcaps_compute(&hw, 0, &n->l1_caps);
+	n->feature_control = VMXE_FEATURE_CONTROL_LOCK | VMXE_FEATURE_CONTROL_VMX_OUTSIDE_SMX;
+	n->maxphyaddr = (uint8_t)l0_cpuid(CPUID_LEAF_ADDR_SIZES, 0).eax;
+	n->page1gb = l0_cpuid(0x80000001u, 0).edx & CPUID_EXT_1GB_PAGES;
+	n->vmx_cache = l0_host_alloc_page(&v->host, &pa);
+	n->vmcs01 = l0_host_alloc_page(&v->host, &pa);
+	n->vmcs02 = l0_host_alloc_page(&v->host, &pa);
+	vmcs02 = l0_host_alloc_page(&v->host, &n->vmcs02_pa);
+	n->msr_bitmap02 = l0_host_alloc_page(&v->host, &n->msr_bitmap02_pa);
+	n->io_bitmap02 = l0_host_alloc_page(&v->host, &n->io_bitmap02_pa);
+	if (!n->vmx_cache || !n->vmcs01 || !n->vmcs02 || !vmcs02 || !n->msr_bitmap02 ||
+	    !n->io_bitmap02 || !l0_host_alloc_page(&v->host, &pa) ||
+	    pa != n->io_bitmap02_pa + VMXE_IO_BITMAP_SIZE)
+		return false; /* the I/O bitmaps: two consecutive pool pages */
+	vmcs02[0] = (uint32_t)VMX_GET(VMX_BASIC_REVISION_ID, v->caps.basic);
+	vmxe_nested_init(&n->vmx, n->vmx_cache);
+	return true;
+}
+
+bool l0_nested_start(struct l0_vcpu *v)
+{
+	struct l0_nested *n = &v->nested;
+
+	n->map = (struct l0_ept01_config){ v->host.ranges, v->host.range_count, 0, false, false };
+	n->l1mem = (struct l0_l1_mem){ &n->map, { l0_host_identity_va, NULL } };
+	n->gmem = l0_l1_mem_gmem(&n->l1mem);
+	l0_vmcs_probe(&n->fields);
+	return l0_vmclear(n->vmcs02_pa) == L0_VMX_OK &&
+	       l0_vmcs_read_set(&n->fields, VMCS_F_CONTROL | VMCS_F_HOST, n->vmcs01);
+}
