@@ -370,8 +370,13 @@ int l0_handle_vmexit(struct l0_guest_regs *regs)
 	else if (action != L0_ACTION_RESUME)
 		l0_fatal_stop(v, action == L0_ACTION_REFLECT ? "no L2 to reflect an exit to"
 							      : "L0 cannot handle this exit");
-	if (tracing)
+	if (tracing) {
 		(void)l0_trace_exit(&v->trace, &e, t0, l0_rdtsc() - t0);
+		if (e.level == L0_LEVEL_L2 && !v->nested.in_l2)
+			l0_trace_episode_begin(&v->trace); /* reflected to L1 */
+		else if (e.level == L0_LEVEL_L1 && v->nested.in_l2)
+			l0_trace_episode_end(&v->trace); /* L1 entered L2 */
+	}
 	current_exit = NULL;
 	return v->enter_with_launch;
 }

@@ -23,6 +23,7 @@ void l0_trace_reset(struct l0_trace *t)
 	t->total_cycles = 0;
 	memset(t->by_reason, 0, sizeof(t->by_reason));
 	memset(&t->phase, 0, sizeof(t->phase));
+	memset(&t->episodes, 0, sizeof(t->episodes));
 }
 
 int l0_trace_exit(struct l0_trace *t, const struct l0_exit *exit, uint64_t tsc_at_exit,
@@ -40,6 +41,11 @@ int l0_trace_exit(struct l0_trace *t, const struct l0_exit *exit, uint64_t tsc_a
 	t->total_cycles += cycles;
 	t->by_reason[exit->level][slot].exits++;
 	t->by_reason[exit->level][slot].cycles += cycles;
+	if (t->episodes.open && exit->level == L0_LEVEL_L1) {
+		t->episodes.l1[slot].exits++;
+		t->episodes.l1[slot].cycles += cycles;
+		t->episodes.open_len++;
+	}
 
 	r = &t->ring[t->ring_written & (L0_TRACE_RING_SIZE - 1)];
 	r->seq = t->ring_written++;
@@ -50,6 +56,25 @@ int l0_trace_exit(struct l0_trace *t, const struct l0_exit *exit, uint64_t tsc_a
 	r->reason = exit->reason;
 	r->level = (uint32_t)exit->level;
 	return L0_TRACE_OK;
+}
+
+void l0_trace_episode_begin(struct l0_trace *t)
+{
+	if (!t->enabled)
+		return;
+	t->episodes.open = true;
+	t->episodes.open_len = 0;
+}
+
+void l0_trace_episode_end(struct l0_trace *t)
+{
+	struct l0_trace_episodes *e = &t->episodes;
+
+	if (!t->enabled || !e->open)
+		return;
+	e->open = false;
+	e->count++;
+	e->lengths[e->open_len < L0_TRACE_EPISODE_HIST ? e->open_len : L0_TRACE_EPISODE_HIST - 1]++;
 }
 
 int l0_trace_phase_begin(struct l0_trace *t, const char *name, uint64_t tsc)
@@ -148,6 +173,25 @@ static void put_phase(struct out *o, const struct l0_trace_phase *p, uint64_t ts
 	    p->active ? "true" : "false", (unsigned long long)(end - p->start_tsc));
 }
 
+static void put_episodes(struct out *o, const struct l0_trace_episodes *e)
+{
+	bool first = true;
+
+	put(o, ",\"episodes\":{\"count\":%llu,\"open\":%s,\"l1\":{\"exits\":",
+	    (unsigned long long)e->count, e->open ? "true" : "false");
+	put_map(o, e->l1, false);
+	put(o, ",\"cycles\":");
+	put_map(o, e->l1, true);
+	put(o, "},\"lengths\":{");
+	for (unsigned int n = 0; n < L0_TRACE_EPISODE_HIST; n++) {
+		if (!e->lengths[n])
+			continue;
+		put(o, "%s\"%u\":%llu", first ? "" : ",", n, (unsigned long long)e->lengths[n]);
+		first = false;
+	}
+	put(o, "}}");
+}
+
 int l0_trace_dump_json(const struct l0_trace *t, uint64_t tsc_now, char *buf, size_t size)
 {
 	struct out o = { .buf = buf, .size = size };
@@ -165,6 +209,7 @@ int l0_trace_dump_json(const struct l0_trace *t, uint64_t tsc_now, char *buf, si
 		put(&o, "}");
 	}
 	put(&o, "}");
+	put_episodes(&o, &t->episodes);
 	if (o.overflow) {
 		buf[0] = '\0';
 		return L0_TRACE_ETOOSMALL;

@@ -56,12 +56,25 @@ struct l0_trace_phase {
 	uint64_t end_tsc;                  /* valid once ended */
 };
 
+/* Episodes (design section 5): one starts when L0 reflects an L2 exit to L1 and ends when L2 runs
+ * again; the L1 exits in between are what that L2 exit cost beyond itself. */
+#define L0_TRACE_EPISODE_HIST 32u /* episodes by their L1 exits: 0..30, and 31 or more */
+
+struct l0_trace_episodes {
+	bool open;
+	uint64_t open_len;   /* L1 exits so far in the open episode */
+	uint64_t count;      /* episodes closed since the last reset */
+	struct l0_trace_counter l1[L0_TRACE_SLOTS]; /* L1 exits inside episodes, by reason */
+	uint64_t lengths[L0_TRACE_EPISODE_HIST];
+};
+
 struct l0_trace {
 	bool enabled;
 	uint64_t total_exits;
 	uint64_t total_cycles;
 	struct l0_trace_counter by_reason[L0_LEVEL_COUNT][L0_TRACE_SLOTS];
 	struct l0_trace_phase phase;
+	struct l0_trace_episodes episodes;
 	uint64_t ring_written; /* exits ever put in the ring; the next one goes to this % SIZE */
 	struct l0_trace_ring_entry ring[L0_TRACE_RING_SIZE];
 };
@@ -88,6 +101,13 @@ void l0_trace_reset(struct l0_trace *t);
 int l0_trace_exit(struct l0_trace *t, const struct l0_exit *exit, uint64_t tsc_at_exit,
 		  uint64_t cycles);
 
+/* L0 reflected an L2 exit to L1 (call after l0_trace_exit() of that exit): an episode opens. */
+void l0_trace_episode_begin(struct l0_trace *t);
+
+/* L0 entered L2 (call after l0_trace_exit() of the L1 exit that did it, which the episode
+ * includes): the open episode, if any, closes. */
+void l0_trace_episode_end(struct l0_trace *t);
+
 /* Opens phase @name (1..L0_TRACE_PHASE_MAX printable ASCII bytes; the JSON writer escapes
  * quotes and backslashes) at @tsc, replacing any current phase. L0_TRACE_EINVAL (phase kept as
  * it was) for a NULL, empty or too long name or one with other bytes. */
@@ -111,15 +131,24 @@ int l0_trace_phase_end(struct l0_trace *t, uint64_t tsc);
 	 L0_TRACE_SLOTS * (4 + L0_TRACE_U64_DIGITS))
 /* one level: "lN":{"exits":MAP,"cycles":MAP}, plus a comma */
 #define L0_TRACE_LEVEL_MAX (25 + 2 * L0_TRACE_MAP_MAX)
+/* ,"episodes":{"count":N,"open":false,"l1":{"exits":MAP,"cycles":MAP},"lengths":{"NN":N,...}} */
+#define L0_TRACE_EPISODES_MAX                                                                 \
+	(80 + L0_TRACE_U64_DIGITS + 2 * L0_TRACE_MAP_MAX +                                    \
+	 L0_TRACE_EPISODE_HIST * (6 + L0_TRACE_U64_DIGITS))
 /* fixed keys and numbers; the phase name at 6 characters per byte (\u00XX) */
 #define L0_TRACE_HEAD_MAX (128 + 6 * L0_TRACE_PHASE_MAX + 4 * L0_TRACE_U64_DIGITS)
-#define L0_TRACE_JSON_MAX (L0_TRACE_HEAD_MAX + L0_LEVEL_COUNT * L0_TRACE_LEVEL_MAX + 2 + 1)
+#define L0_TRACE_JSON_MAX                                                                     \
+	(L0_TRACE_HEAD_MAX + L0_LEVEL_COUNT * L0_TRACE_LEVEL_MAX + L0_TRACE_EPISODES_MAX + 2 + 1)
 
 /*
  * Writes the counters as ONE line, the inside of a JSON object without braces (the console
  * wraps it as {"turtle":"l0-exits",...}):
  *   "phase":"cpuid","phase_active":false,"phase_cycles":N,"total":T,"cycles":C,
- *   "by_level":{"l1":{"exits":{"CPUID":1000,"RDMSR":3},"cycles":{"CPUID":123456,...}},"l2":{...}}
+ *   "by_level":{"l1":{"exits":{"CPUID":1000,"RDMSR":3},"cycles":{"CPUID":123456,...}},"l2":{...}},
+ *   "episodes":{"count":E,"open":false,"l1":{"exits":{"VMRESUME":E,...},"cycles":{...}},
+ *               "lengths":{"2":E2,"12":E12,...}}
+ * where "episodes" counts the L1 exits inside episodes by reason, and episodes by how many L1
+ * exits they had ("31" stands for 31 or more).
  * "phase" is null when no phase was begun since the last reset; "phase_cycles" runs to @tsc_now
  * while the phase is active. Reasons with zero exits are omitted; an unnamed basic reason is
  * keyed "R<n>", reasons beyond the table "OTHER". Returns the length written, or

@@ -197,7 +197,8 @@ static void test_dump_exact(void **state)
 	n = l0_trace_dump_json(&t, 0, buf, sizeof(buf));
 	assert_string_equal(buf, "\"phase\":null,\"phase_active\":false,\"phase_cycles\":0,"
 				 "\"total\":0,\"cycles\":0,\"by_level\":{\"l1\":{\"exits\":{},"
-				 "\"cycles\":{}},\"l2\":{\"exits\":{},\"cycles\":{}}}");
+				 "\"cycles\":{}},\"l2\":{\"exits\":{},\"cycles\":{}}}"
+				 ",\"episodes\":{\"count\":0,\"open\":false,\"l1\":{\"exits\":{},\"cycles\":{}},\"lengths\":{}}");
 	assert_int_equal(n, (int)strlen(buf));
 
 	l0_trace_phase_begin(&t, "cpuid", 1000);
@@ -220,7 +221,8 @@ static void test_dump_exact(void **state)
 				 "\"l1\":{\"exits\":{\"CPUID\":3,\"RDMSR\":1},"
 				 "\"cycles\":{\"CPUID\":30,\"RDMSR\":5}},"
 				 "\"l2\":{\"exits\":{\"VMRESUME\":1,\"R35\":1,\"OTHER\":1},"
-				 "\"cycles\":{\"VMRESUME\":0,\"R35\":1,\"OTHER\":2}}}");
+				 "\"cycles\":{\"VMRESUME\":0,\"R35\":1,\"OTHER\":2}}}"
+				 ",\"episodes\":{\"count\":0,\"open\":false,\"l1\":{\"exits\":{},\"cycles\":{}},\"lengths\":{}}");
 	assert_int_equal(n, (int)strlen(buf));
 
 	l0_trace_phase_end(&t, 1800);
@@ -231,6 +233,60 @@ static void test_dump_exact(void **state)
 
 		assert_memory_equal(buf, want, strlen(want));
 	}
+}
+
+/* An episode: the reflected L2 exit opens it, L1's exits count in it up to and including the
+ * VMRESUME that enters L2 again; L1 exits outside episodes and L2 exits L0 handles alone do not. */
+static void test_episodes(void **state)
+{
+	struct l0_trace t;
+	char buf[L0_TRACE_JSON_MAX];
+	struct l0_exit e;
+	const char *ep;
+
+	(void)state;
+	l0_trace_init(&t, true);
+	e = make_exit(L0_LEVEL_L1, VMX_EXIT_CPUID, 0); /* before any episode */
+	l0_trace_exit(&t, &e, 0, 1);
+	for (int round = 0; round < 2; round++) {
+		e = make_exit(L0_LEVEL_L2, VMX_EXIT_CPUID, 0);
+		l0_trace_exit(&t, &e, 0, 100);
+		l0_trace_episode_begin(&t);
+		for (int i = 0; i < 3 + round; i++) {
+			e = make_exit(L0_LEVEL_L1, VMX_EXIT_VMREAD, 0);
+			l0_trace_exit(&t, &e, 0, 10);
+		}
+		e = make_exit(L0_LEVEL_L1, VMX_EXIT_VMRESUME, 0);
+		l0_trace_exit(&t, &e, 0, 50);
+		l0_trace_episode_end(&t);
+	}
+	e = make_exit(L0_LEVEL_L2, VMX_EXIT_EPT_VIOLATION, 0); /* L0's alone: no episode */
+	l0_trace_exit(&t, &e, 0, 7);
+	l0_trace_episode_end(&t); /* nothing open: no effect */
+	assert_int_equal(t.episodes.count, 2);
+	assert_int_equal(t.episodes.l1[VMX_EXIT_VMREAD].exits, 7);
+	assert_int_equal(t.episodes.l1[VMX_EXIT_VMRESUME].cycles, 100);
+	assert_int_equal(t.episodes.l1[VMX_EXIT_CPUID].exits, 0);
+
+	l0_trace_dump_json(&t, 0, buf, sizeof(buf));
+	ep = strstr(buf, ",\"episodes\":");
+	assert_non_null(ep);
+	assert_string_equal(ep, ",\"episodes\":{\"count\":2,\"open\":false,\"l1\":{\"exits\":"
+				"{\"VMREAD\":7,\"VMRESUME\":2},\"cycles\":{\"VMREAD\":70,"
+				"\"VMRESUME\":100}},\"lengths\":{\"4\":1,\"5\":1}}");
+
+	/* an open episode shows as such, and a reset closes and clears it */
+	l0_trace_episode_begin(&t);
+	l0_trace_dump_json(&t, 0, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"count\":2,\"open\":true"));
+	l0_trace_reset(&t);
+	assert_false(t.episodes.open);
+	assert_int_equal(t.episodes.count, 0);
+
+	/* disabled: nothing opens */
+	l0_trace_init(&t, false);
+	l0_trace_episode_begin(&t);
+	assert_false(t.episodes.open);
 }
 
 static void test_dump_escapes_phase(void **state)
@@ -288,6 +344,12 @@ static void test_dump_worst_case(void **state)
 		}
 	}
 	t->total_exits = t->total_cycles = UINT64_MAX;
+	t->episodes.count = UINT64_MAX;
+	t->episodes.open = true;
+	for (unsigned int s = 0; s < L0_TRACE_SLOTS; s++)
+		t->episodes.l1[s].exits = t->episodes.l1[s].cycles = UINT64_MAX;
+	for (unsigned int h = 0; h < L0_TRACE_EPISODE_HIST; h++)
+		t->episodes.lengths[h] = UINT64_MAX;
 	assert_int_equal(l0_trace_phase_begin(t, "\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"", 0), 0);
 
 	n = l0_trace_dump_json(t, UINT64_MAX, buf, L0_TRACE_JSON_MAX);
@@ -317,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_dump_exact),
 		cmocka_unit_test(test_dump_escapes_phase),
 		cmocka_unit_test(test_dump_worst_case),
+		cmocka_unit_test(test_episodes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
