@@ -22,6 +22,7 @@ DEMO_CONFIGS = [
     ("single level", "virt=off", "l2"),
     ("native, workload in L1", "virt=off", "l1"),
     ("L0 (virt=on), workload in L1", "virt=on", "l1"),
+    ("nested: L1 KVM (ept=0) on L0", "virt=on", "l2"),
 ]
 DEMO_WORKLOADS = [("cpuid", 10000)]
 
@@ -125,7 +126,8 @@ def print_table(rows):
         table.append((r["workload"], r["config"], r["l0_options"], str(it),
                       fmt(per(r["l2_exits"], it), "%.2f"),
                       "no L0" if missing_l0 else fmt(per(l0_exits, it), "%.2f"),
-                      fmt(per(l0_exits, r["l2_exits"]), "%.2f"), fmt(cyc, "%.1f"),
+                      fmt(r["l0_exits_per_l2_exit"] if r["ok"] else None, "%.2f"),
+                      fmt(cyc, "%.1f"),
                       fmt(per(cyc, base.get((r["workload"], r["level"]))), "%.2f")))
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     for n, row in enumerate(table):

@@ -77,6 +77,25 @@ def l0_counts(rec, what):
     return {level: counts.get(what, {}) for level, counts in rec.get("by_level", {}).items()}
 
 
+def multiplication(rec):
+    """Exit multiplication from an l0-exits record (design.md section 5): L0 exits per L2 exit,
+    counting each L2 exit and the L1 exits of the episode it opened (up to L2 running again),
+    and the same split by reason: {"l2": {reason: per L2 exit}, "l1": {reason: ...}}. None
+    when the phase had no L2 exit (or no record)."""
+    if rec is None:
+        return None, None
+    l2 = rec.get("by_level", {}).get("l2", {}).get("exits", {})
+    l2_total = sum(l2.values())
+    if not l2_total:
+        return None, None
+    in_episodes = rec.get("episodes", {}).get("l1", {}).get("exits", {})
+    factor = (l2_total + sum(in_episodes.values())) / l2_total
+    split = {"l2": {k: v / l2_total for k, v in l2.items()},
+             "l1": {k: v / l2_total for k, v in in_episodes.items()}}
+    return round(factor, 3), {lvl: {k: round(v, 3) for k, v in d.items()}
+                              for lvl, d in split.items()}
+
+
 def split_by_workload(records):
     """Walks the records in serial order. A workload's records are those between its
     "workload" record and the next one: its result, its errors and L0's dump of its phase
@@ -133,6 +152,7 @@ def collect(log, outcome, l0_options, workloads, level="l2"):
                         key=lambda r: r.get("stage") != "workload")
         error = errors[0].get("message") if errors else None
         ok = bool(rec.get("ok"))
+        factor, factor_split = multiplication(dump)
         res = {
             "workload": name,
             "level": rec.get("level", level),
@@ -152,6 +172,9 @@ def collect(log, outcome, l0_options, workloads, level="l2"):
             "l0_exits_total": dump.get("total") if dump else None,
             "l0_phase": dump.get("phase") if dump else None,
             "l0_phase_cycles": dump.get("phase_cycles") if dump else None,
+            "l0_exits_per_l2_exit": factor,
+            "l0_exits_per_l2_exit_by_reason": factor_split,
+            "l0_episodes": dump.get("episodes") if dump else None,
             "kvm": kvm,
             "vmx": vmx,
         }

@@ -90,6 +90,31 @@ class VirtOn(unittest.TestCase):
         self.assertEqual(virt_on[-6:], ["1000", "-", "1.01", "-", "1500.0", "5.00"])
 
 
+class Nested(unittest.TestCase):
+    """KVM in L1 runs L2 under L0: exit multiplication from the phase's dump and its episodes."""
+
+    def setUp(self):
+        self.result = run.collect(feed("serial-nested.log"), OUTCOME, "virt=on",
+                                  [("cpuid", 100)])[0]
+
+    def test_multiplication(self):
+        # 104 L2 exits; 1000 L1 exits inside the 100 episodes (the 4 EPT violations L0 handled
+        # alone opened none; L1's exits outside episodes, e.g. its VM setup, do not count)
+        self.assertEqual(self.result["l0_exits_per_l2_exit"], round((104 + 1000) / 104, 3))
+        split = self.result["l0_exits_per_l2_exit_by_reason"]
+        self.assertEqual(split["l1"], {"VMREAD": round(800 / 104, 3),
+                                       "VMRESUME": round(100 / 104, 3),
+                                       "VMWRITE": round(100 / 104, 3)})
+        self.assertEqual(split["l2"]["CPUID"], round(100 / 104, 3))
+        self.assertEqual(self.result["l0_episodes"]["lengths"], {"10": 90, "11": 10})
+        self.assertEqual(self.result["l1_boot_cycles"], 1000)
+
+    def test_no_l2_exit_no_factor(self):
+        self.assertEqual(run.multiplication(None), (None, None))
+        rec = {"by_level": {"l1": {"exits": {"CPUID": 5}}, "l2": {"exits": {}}}}
+        self.assertEqual(run.multiplication(rec), (None, None))
+
+
 class VirtOff(unittest.TestCase):
     """No L0: nothing of L0's in the results; two workloads of the same name, the second fails."""
 
