@@ -29,10 +29,12 @@
 
 #define CR0_PE (1u << 0)
 #define CR0_ET (1u << 4)
+#define CR0_PG (1u << 31)
 #define RFLAGS_RESERVED1 (1u << 1)
 #define SEG_TYPE_CODE_XRA 0xb /* execute/read, accessed */
 #define SEG_TYPE_DATA_RWA 0x3 /* read/write, accessed */
 #define SEG_LIMIT_4G 0xffffffffu
+#define FRESH_SLOT 1
 
 static int fail(struct l2vm *vm, const char *fmt, ...)
 {
@@ -152,6 +154,31 @@ static int add_memory(struct l2vm *vm)
 	return 0;
 }
 
+int l2vm_add_fresh_slot(struct l2vm *vm, uint64_t gpa, size_t size)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = FRESH_SLOT,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+	};
+
+	if (vm->fresh)
+		return fail(vm, "slot %d is already there", FRESH_SLOT);
+	vm->fresh = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (vm->fresh == MAP_FAILED) {
+		vm->fresh = NULL;
+		return fail_errno(vm, "mmap of L2's fresh pages");
+	}
+	vm->fresh_size = size;
+	/* A huge page would serve 512 first touches with one fault, in L1 and in KVM's EPT. */
+	if (madvise(vm->fresh, size, MADV_NOHUGEPAGE) < 0)
+		return fail_errno(vm, "madvise(MADV_NOHUGEPAGE) of L2's fresh pages");
+	region.userspace_addr = (uintptr_t)vm->fresh;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		return fail_errno(vm, "KVM_SET_USER_MEMORY_REGION (fresh pages)");
+	return 0;
+}
+
 static int add_vcpu(struct l2vm *vm)
 {
 	int size;
@@ -238,6 +265,20 @@ int l2vm_start_flat32(struct l2vm *vm, uint64_t rip, uint64_t rsp)
 	return 0;
 }
 
+int l2vm_enable_paging32(struct l2vm *vm, uint64_t page_dir)
+{
+	struct kvm_sregs sregs;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		return fail_errno(vm, "KVM_GET_SREGS");
+	/* CR4 stays 0: no PSE and no PAE, so 4 KiB pages through a two-level walk. */
+	sregs.cr3 = page_dir;
+	sregs.cr0 |= CR0_PG;
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+		return fail_errno(vm, "KVM_SET_SREGS (paging)");
+	return 0;
+}
+
 int l2vm_run(struct l2vm *vm)
 {
 	/* A signal may interrupt KVM_RUN before the guest did anything; just enter again. */
@@ -284,8 +325,12 @@ void l2vm_describe_exit(const struct l2vm *vm, char *buf, size_t size)
 			 r->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", r->io.port);
 		break;
 	case KVM_EXIT_MMIO:
-		snprintf(buf, size, "exit reason %u (MMIO at 0x%llx)", r->exit_reason,
+		snprintf(buf, size, "exit reason %u (MMIO %s at 0x%llx)", r->exit_reason,
+			 r->mmio.is_write ? "write" : "read",
 			 (unsigned long long)r->mmio.phys_addr);
+		break;
+	case KVM_EXIT_HLT:
+		snprintf(buf, size, "exit reason %u (HLT)", r->exit_reason);
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
 		snprintf(buf, size, "exit reason %u (entry failed, hardware reason 0x%llx)",
@@ -312,6 +357,8 @@ void l2vm_destroy(struct l2vm *vm)
 		close(vm->vcpu_fd);
 	if (vm->mem)
 		munmap(vm->mem, L2_MEM_SIZE);
+	if (vm->fresh)
+		munmap(vm->fresh, vm->fresh_size);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)

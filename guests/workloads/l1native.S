@@ -22,9 +22,16 @@
 	movl	%edx, L2_MB_TSC_START + 4(%r8)
 .endm
 
-/* Take the end timestamp, publish the count, restore %rbx and return. */
+/*
+ * Take the end timestamp, publish the count, restore %rbx and return. An operation's failed check
+ * enters at 8 (ops.h: %eax read, %ecx expected) and ends the loop there.
+ */
 .macro l1_epilogue
-	rdtsc
+	jmp	7f
+8:	movl	$1, L2_MB_FAILED(%r8)
+	movl	%eax, L2_MB_GOT(%r8)
+	movl	%ecx, L2_MB_WANT(%r8)
+7:	rdtsc
 	movl	%eax, L2_MB_TSC_END(%r8)
 	movl	%edx, L2_MB_TSC_END + 4(%r8)
 	movl	%esi, L2_MB_DONE_COUNT(%r8)
@@ -43,5 +50,16 @@ l1native_cpuid:
 	op_next	1b
 	l1_epilogue
 	.size	l1native_cpuid, . - l1native_cpuid
+
+/* pf: one fresh page of the caller's mapping (mb->region) per iteration; each first touch is a
+ * page fault that L1's kernel serves. */
+	.globl	l1native_pf
+	.type	l1native_pf, @function
+l1native_pf:
+	l1_prologue
+1:	op_pf	region=L2_MB_REGION(%r8), ptr=%rbx, tmp=%rax, fail=8f
+	op_next	1b
+	l1_epilogue
+	.size	l1native_pf, . - l1native_pf
 
 	.section .note.GNU-stack, "", @progbits

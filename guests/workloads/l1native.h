@@ -8,9 +8,14 @@
 
 #include "l2guest.h"
 
-/* Runs mb->iterations operations (at least 1); fills in done_count, tsc_start and tsc_end. */
+/*
+ * Runs mb->iterations operations (at least 1); fills in done_count, tsc_start and tsc_end, and
+ * failed, got and want when a check fails.
+ */
 typedef void (*l1native_loop)(struct l2_mailbox *mb);
 
 void l1native_cpuid(struct l2_mailbox *mb);
+/* mb->region: mb->iterations pages that nothing has touched yet. */
+void l1native_pf(struct l2_mailbox *mb);
 
 #endif

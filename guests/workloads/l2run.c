@@ -4,23 +4,29 @@
  *   l2run [--level l1|l2] WORKLOAD ITERATIONS
  *
  * At level l2 (the default) the workload is a blob of 32-bit guest code (l2guest.S) that performs
- * ITERATIONS operations of one exit kind under L1's KVM, timed with RDTSC inside L2; l2run checks
- * that the guest completed them and reports the TSC delta and how many exits KVM took for the
- * vCPU meanwhile. Touches /dev/kvm. At level l1 the same operation loop (l1native.S) runs right
- * here in L1 user space, for when L1 has no VMX (L0 hides it) or its own cost is the question.
+ * ITERATIONS operations of one exit kind under L1's KVM, timed with RDTSC inside L2; l2run serves
+ * the operations KVM hands to user space (devices.c), checks that the guest completed and verified
+ * them, and reports the TSC delta and how many exits KVM took for the vCPU meanwhile. Touches
+ * /dev/kvm. At level l1 the same operation loop (l1native.S) runs right here in L1 user space,
+ * for when L1 has no VMX (L0 hides it) or its own cost is the question; a workload whose operation
+ * needs a hypervisor below it (a port or address that KVM serves, HLT, VMCALL) has none there.
  */
 #define _GNU_SOURCE
+#include "devices.h"
+#include "failf.h"
+#include "fresh_pages.h"
 #include "kvm_vm.h"
 #include "l1native.h"
 #include "l2guest.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
+#include <linux/kvm_para.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define EXIT_USAGE 2
 #define ERR_MAX 512
@@ -29,6 +35,8 @@
 /* Bounds the userspace exits a workload may take, so a confused guest cannot loop forever. */
 #define MAX_USERSPACE_EXITS_PER_ITERATION 4
 #define USERSPACE_EXITS_SLACK 16
+
+_Static_assert(L2_VMCALL_ENOSYS == (uint32_t)-KVM_ENOSYS, "vmcall: KVM's answer, in 32 bits");
 
 enum level { LEVEL_L1, LEVEL_L2 };
 
@@ -41,24 +49,38 @@ struct result {
 	uint64_t userspace_exits; /* level l2 only */
 };
 
-/*
- * Called for a userspace exit that is not the done signal. Returns 0 to resume the guest, -1 with
- * err set to fail the run. NULL in the table: such an exit is always a failure.
- */
-typedef int (*exit_handler)(struct l2vm *vm, char *err, size_t err_size);
-
 struct workload {
 	const char *name;
 	const char *what; /* one line for the usage message */
 	const uint8_t *code_start;
 	const uint8_t *code_end;
-	exit_handler on_exit;
-	l1native_loop l1_loop; /* the same loop in L1 user space; NULL: level l2 only */
+	/*
+	 * Serves userspace exits other than the done signal, and is checked to have served one
+	 * operation per iteration. NULL: any such exit fails the run.
+	 */
+	l2dev_handler on_exit;
+	bool fresh_pages;      /* touches one fresh page per iteration at mb->region (pf) */
+	l1native_loop l1_loop; /* the same loop in L1 user space; NULL: level l2 only, */
+	const char *no_l1;     /* and this says why */
 };
 
 static const struct workload workloads[] = {
 	{ "cpuid", "CPUID leaf 0 (in L2 handled by L1's KVM; in L1 by L0, if any)",
-	  l2guest_cpuid_start, l2guest_cpuid_end, NULL, l1native_cpuid },
+	  l2guest_cpuid_start, l2guest_cpuid_end, NULL, false, l1native_cpuid, NULL },
+	{ "io", "OUT then IN on an echo port that KVM hands to l2run (L2 only)",
+	  l2guest_io_start, l2guest_io_end, l2dev_echo_io, false, NULL,
+	  "its port is l2run's device, which only a guest of KVM reaches" },
+	{ "hlt", "HLT, which KVM hands to l2run (no in-kernel irqchip; L2 only)",
+	  l2guest_hlt_start, l2guest_hlt_end, l2dev_hlt, false, NULL,
+	  "HLT is privileged: in L1 user space it is #GP" },
+	{ "vmcall", "VMCALL of a hypercall L1's KVM does not know (L2 only)",
+	  l2guest_vmcall_start, l2guest_vmcall_end, NULL, false, NULL,
+	  "VMCALL in L1 goes to L0, whose hypercalls are turtle-l0's, or without L0 is #UD" },
+	{ "mmio", "write then read at an address in no slot, which KVM hands to l2run (L2 only)",
+	  l2guest_mmio_start, l2guest_mmio_end, l2dev_echo_mmio, false, NULL,
+	  "its address is l2run's device, which only a guest of KVM reaches" },
+	{ "pf", "write and read back a fresh page (L2 with paging; L1 faults each page in)",
+	  l2guest_pf_start, l2guest_pf_end, NULL, true, l1native_pf, NULL },
 };
 
 #define NUM_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
@@ -110,16 +132,6 @@ static int parse_iterations(const char *s, uint32_t *out)
 	return 0;
 }
 
-static int failf(char *err, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int is_done_signal(const struct kvm_run *r)
 {
 	return r->exit_reason == KVM_EXIT_IO && r->io.direction == KVM_EXIT_IO_OUT &&
@@ -127,8 +139,8 @@ static int is_done_signal(const struct kvm_run *r)
 }
 
 /* Enters L2 until it signals done; counts the returns to userspace. */
-static int run_until_done(const struct workload *w, struct l2vm *vm, uint64_t max_exits,
-			  struct result *res, char *err, size_t err_size)
+static int run_until_done(const struct workload *w, struct l2vm *vm, struct l2dev *dev,
+			  uint64_t max_exits, struct result *res, char *err, size_t err_size)
 {
 	char why[L2VM_ERR_MAX];
 
@@ -142,7 +154,7 @@ static int run_until_done(const struct workload *w, struct l2vm *vm, uint64_t ma
 			l2vm_describe_exit(vm, why, sizeof(why));
 			return failf(err, err_size, "unexpected %s", why);
 		}
-		if (w->on_exit(vm, err, err_size) < 0)
+		if (w->on_exit(dev, vm->run, err, err_size) < 0)
 			return -1;
 		if (res->userspace_exits > max_exits)
 			return failf(err, err_size, "more than %" PRIu64 " userspace exits", max_exits);
@@ -152,6 +164,9 @@ static int run_until_done(const struct workload *w, struct l2vm *vm, uint64_t ma
 static int check_mailbox(const struct l2_mailbox *mb, uint32_t iterations, char *err,
 			 size_t err_size)
 {
+	if (mb->failed)
+		return failf(err, err_size, "iteration %" PRIu32 " read 0x%" PRIx32 ", want 0x%" PRIx32,
+			     mb->done_count, mb->got, mb->want);
 	if (mb->done_count != iterations)
 		return failf(err, err_size, "guest completed %" PRIu32 " of %" PRIu32 " iterations",
 			     mb->done_count, iterations);
@@ -166,7 +181,7 @@ static int run_l2(const struct workload *w, uint32_t iterations, struct result *
 {
 	struct l2vm vm;
 	struct l2_mailbox *mb;
-	const struct l2_mailbox request = { .iterations = iterations };
+	struct l2dev dev = { 0 };
 	uint64_t exits_before, exits_after;
 	uint64_t max_exits = (uint64_t)iterations * MAX_USERSPACE_EXITS_PER_ITERATION +
 			     USERSPACE_EXITS_SLACK;
@@ -177,20 +192,29 @@ static int run_l2(const struct workload *w, uint32_t iterations, struct result *
 		return failf(err, err_size, "guest code is %zu bytes, room for %d", code_len,
 			     L2_CODE_MAX);
 	if (l2vm_create(&vm) < 0 || l2vm_load(&vm, L2_CODE_GPA, w->code_start, code_len) < 0 ||
-	    l2vm_load(&vm, L2_MAILBOX_GPA, &request, sizeof(request)) < 0 ||
-	    l2vm_start_flat32(&vm, L2_CODE_GPA, L2_STACK_TOP) < 0 ||
-	    l2vm_read_exits(&vm, &exits_before) < 0) {
+	    l2vm_start_flat32(&vm, L2_CODE_GPA, L2_STACK_TOP) < 0) {
 		failf(err, err_size, "%s", vm.err);
 		goto out;
 	}
-	if (run_until_done(w, &vm, max_exits, res, err, err_size) < 0)
+	/* The mailbox is inside the first slot (l2guest.h checks it). */
+	mb = (struct l2_mailbox *)(vm.mem + L2_MAILBOX_GPA);
+	*mb = (struct l2_mailbox){ .iterations = iterations };
+	dev.mb = mb;
+	if (w->fresh_pages && fresh_pages_l2(&vm, mb, iterations, err, err_size) < 0)
+		goto out;
+	if (l2vm_read_exits(&vm, &exits_before) < 0) {
+		failf(err, err_size, "%s", vm.err);
+		goto out;
+	}
+	if (run_until_done(w, &vm, &dev, max_exits, res, err, err_size) < 0)
 		goto out;
 	if (l2vm_read_exits(&vm, &exits_after) < 0) {
 		failf(err, err_size, "%s", vm.err);
 		goto out;
 	}
-	mb = (struct l2_mailbox *)(vm.mem + L2_MAILBOX_GPA);
-	if (check_mailbox(mb, iterations, err, err_size) < 0)
+	if (check_mailbox(mb, iterations, err, err_size) < 0 ||
+	    (w->on_exit && l2dev_check(&dev, iterations, err, err_size) < 0) ||
+	    (w->fresh_pages && fresh_pages_check(vm.fresh, iterations, err, err_size) < 0))
 		goto out;
 	res->verified = mb->done_count;
 	res->l2_exits = exits_after - exits_before;
@@ -205,15 +229,25 @@ static int run_l1(const struct workload *w, uint32_t iterations, struct result *
 		  size_t err_size)
 {
 	struct l2_mailbox mb = { .iterations = iterations };
+	uint8_t *region = NULL;
+	int rc = -1;
 
 	if (!w->l1_loop)
-		return failf(err, err_size, "workload %s has no L1-native loop", w->name);
-	w->l1_loop(&mb);
-	if (check_mailbox(&mb, iterations, err, err_size) < 0)
+		return failf(err, err_size, "workload %s is not available at level l1: %s", w->name,
+			     w->no_l1);
+	if (w->fresh_pages && fresh_pages_l1(&mb, iterations, &region, err, err_size) < 0)
 		return -1;
+	w->l1_loop(&mb);
+	if (check_mailbox(&mb, iterations, err, err_size) < 0 ||
+	    (w->fresh_pages && fresh_pages_check(region, iterations, err, err_size) < 0))
+		goto out;
 	res->verified = mb.done_count;
 	res->cycles = mb.tsc_end - mb.tsc_start;
-	return 0;
+	rc = 0;
+out:
+	if (region)
+		munmap(region, (size_t)iterations * L2_PAGE_SIZE);
+	return rc;
 }
 
 /* Escapes a message for a JSON string: quotes, backslashes and control characters. */
