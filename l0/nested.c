@@ -80,32 +80,56 @@ static enum l0_action finish_insn(const struct vmxe_insn_result *r)
 	return L0_ACTION_SKIP;
 }
 
+/* L1's state in VMCS01 that a VM entry to L2 or a later exit to L1 needs: its guest state and
+ * what L0's own handlers change besides it while L1 runs (CR read shadows, entry fields). While
+ * L2 runs VMCS01 is not current and n->vmcs01 stays exactly what VMCS01 holds. */
+static bool read_vmcs01_l1_state(struct l0_nested *n)
+{
+	static const uint32_t extra[] = { VMCS_ENC_CR0_READ_SHADOW, VMCS_ENC_CR4_READ_SHADOW,
+					  VMCS_ENC_VM_ENTRY_CONTROLS, VMCS_ENC_VM_ENTRY_INTR_INFO };
+
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		vmxe_vmcs12_set(n->vmcs01, vmxe_field_lookup(extra[i]), l0_vmread_field(extra[i]));
+	return l0_vmcs_read_set(&n->fields, VMCS_F_GUEST, n->vmcs01);
+}
+
+/* After an exit from L2, n->vmcs02_hw gets what the CPU changed in VMCS02: the guest state and
+ * two entry fields (SDM 28.2: "IA-32e mode guest" and the valid bit of the entry interruption
+ * information); the rest is as L0 wrote it. */
+static bool read_vmcs02_after_exit(struct l0_nested *n)
+{
+	static const uint32_t extra[] = { VMCS_ENC_VM_ENTRY_CONTROLS, VMCS_ENC_VM_ENTRY_INTR_INFO };
+
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		vmxe_vmcs12_set(n->vmcs02_hw, vmxe_field_lookup(extra[i]),
+				l0_vmread_field(extra[i]));
+	return l0_vmcs_read_set(&n->fields, VMCS_F_GUEST, n->vmcs02_hw);
+}
+
 /* A VM exit to L1 on VMCS01: L1 resumes with VMCS12's host state (SDM 28.5). @save_guest is
  * false for a VM-entry failure, which saves no guest state (SDM 27.8). */
 static enum l0_action return_to_l1(struct l0_vcpu *v, const struct vmxe_exit *x, bool save_guest)
 {
 	struct l0_nested *n = &v->nested;
+	struct vmcs12 *next = n->vmcs02; /* the built VMCS02 is in the CPU now: reuse its room */
 
 	if (save_guest) {
-		if (!l0_vmcs_read_set(&n->fields, VMCS_F_GUEST | VMCS_F_CONTROL, n->vmcs02))
+		if (!read_vmcs02_after_exit(n))
 			return L0_ACTION_FATAL;
-		vmxe_vmcs02_to_vmcs12(n->vmcs02, n->vmx.vmcs12);
+		vmxe_vmcs02_to_vmcs12(n->vmcs02_hw, n->vmx.vmcs12);
 	}
 	vmxe_exit_for_l1(x, n->vmx.vmcs12);
 	n->vmx.vmcs12_dirty = true;
-	if (l0_vmptrld(v->vmcs01_pa) != L0_VMX_OK ||
-	    !l0_vmcs_read_set(&n->fields, VMCS_F_GUEST, n->vmcs01))
-		return L0_ACTION_FATAL;
+	memcpy(next, n->vmcs01, sizeof(*next));
 	if (save_guest) { /* EFER and PAT as the CPU had them, where VMCS12 does not load them */
-		n->vmcs01->GUEST_IA32_EFER = n->vmcs02->GUEST_IA32_EFER;
-		n->vmcs01->GUEST_IA32_PAT = n->vmcs02->GUEST_IA32_PAT;
+		next->GUEST_IA32_EFER = n->vmcs02_hw->GUEST_IA32_EFER;
+		next->GUEST_IA32_PAT = n->vmcs02_hw->GUEST_IA32_PAT;
 	}
-	vmxe_load_l1_host_state(n->vmx.vmcs12, n->vmcs01);
+	vmxe_load_l1_host_state(n->vmx.vmcs12, next);
 	n->in_l2 = false;
-	if (!l0_vmcs_write_set(&n->fields, VMCS_F_GUEST, n->vmcs01))
+	if (l0_vmptrld(v->vmcs01_pa) != L0_VMX_OK ||
+	    !l0_vmcs_write_changed(&n->fields, VMCS_F_GUEST | VMCS_F_CONTROL, next, n->vmcs01))
 		return L0_ACTION_FATAL;
-	l0_vmwrite_checked(VMCS_ENC_CR0_READ_SHADOW, n->vmcs01->CR0_READ_SHADOW);
-	l0_vmwrite_checked(VMCS_ENC_CR4_READ_SHADOW, n->vmcs01->CR4_READ_SHADOW);
 	return L0_ACTION_RESUME;
 }
 
@@ -138,6 +162,21 @@ static void prepare_bitmaps(struct l0_vcpu *v)
 	}
 }
 
+/* The built VMCS02 into the CPU: only what changed since the last entry, once the CPU's copy
+ * is known (n->vmcs02_hw). */
+static bool write_vmcs02(struct l0_nested *n)
+{
+	const uint32_t all = VMCS_F_CONTROL | VMCS_F_GUEST | VMCS_F_HOST;
+
+	if (n->vmcs02_hw_valid)
+		return l0_vmcs_write_changed(&n->fields, all, n->vmcs02, n->vmcs02_hw);
+	if (!l0_vmcs_write_set(&n->fields, all, n->vmcs02))
+		return false;
+	memcpy(n->vmcs02_hw, n->vmcs02, sizeof(*n->vmcs02_hw));
+	n->vmcs02_hw_valid = true;
+	return true;
+}
+
 /* VMLAUNCH/VMRESUME passed the instruction checks: check VMCS12, then enter L2 on VMCS02. */
 static enum l0_action enter_l2(struct l0_vcpu *v, bool launch)
 {
@@ -163,6 +202,8 @@ static enum l0_action enter_l2(struct l0_vcpu *v, bool launch)
 	struct vmxe_check_result res;
 	struct vmxe_insn_result r = { 0 };
 
+	if (!read_vmcs01_l1_state(n))
+		return L0_ACTION_FATAL;
 	switch (vmxe_check_vmentry(n->vmx.vmcs12, &n->l1_caps, &l1, &n->gmem, &res)) {
 	case VMXE_CHECK_OK:
 		break;
@@ -175,9 +216,6 @@ static enum l0_action enter_l2(struct l0_vcpu *v, bool launch)
 		l0_log("L1's VM entry fails check %s: exit reason 0x%x", res.check, res.exit_reason);
 		return entry_failure(v, res.exit_reason, res.qualification);
 	}
-	/* L1's guest state for VMCS02 where VMCS12 does not load it: L1's current values */
-	if (!l0_vmcs_read_set(&n->fields, VMCS_F_GUEST, n->vmcs01))
-		return L0_ACTION_FATAL;
 	if (vmxe_vmcs02_build(n->vmcs01, n->vmx.vmcs12, &cfg, n->vmcs02) != VMXE_MERGE_OK) {
 		l0_log("VMCS02 cannot honour VMCS12's controls");
 		return L0_ACTION_FATAL;
@@ -190,8 +228,7 @@ static enum l0_action enter_l2(struct l0_vcpu *v, bool launch)
 		n->vmx.vmcs12->launch_state = VMXE_LAUNCH_LAUNCHED;
 		n->vmx.vmcs12_dirty = true;
 	}
-	if (l0_vmptrld(n->vmcs02_pa) != L0_VMX_OK ||
-	    !l0_vmcs_write_set(&n->fields, VMCS_F_CONTROL | VMCS_F_GUEST | VMCS_F_HOST, n->vmcs02))
+	if (l0_vmptrld(n->vmcs02_pa) != L0_VMX_OK || !write_vmcs02(n))
 		return L0_ACTION_FATAL;
 	n->in_l2 = true;
 	v->enter_with_launch = !n->vmcs02_launched;
@@ -279,6 +316,7 @@ enum l0_action l0_nested_l2_exit(struct l0_vcpu *v, const struct l0_exit *exit,
 		n->reflected++;
 		return return_to_l1(v, &x, false);
 	case VMXE_ROUTE_L0:
+		n->vmcs02_hw_valid = false; /* L0's handlers write VMCS02 directly */
 		return l0_exit_dispatch(l0_handlers, v, exit);
 	default:
 		l0_log("no rule says who handles L2 exit %u", exit->basic_reason);
@@ -311,10 +349,11 @@ bool l0_nested_init(struct l0_vcpu *v)
 	n->vmx_cache = l0_host_alloc_page(&v->host, &pa);
 	n->vmcs01 = l0_host_alloc_page(&v->host, &pa);
 	n->vmcs02 = l0_host_alloc_page(&v->host, &pa);
+	n->vmcs02_hw = l0_host_alloc_page(&v->host, &pa);
 	vmcs02 = l0_host_alloc_page(&v->host, &n->vmcs02_pa);
 	n->msr_bitmap02 = l0_host_alloc_page(&v->host, &n->msr_bitmap02_pa);
 	n->io_bitmap02 = l0_host_alloc_page(&v->host, &n->io_bitmap02_pa);
-	if (!n->vmx_cache || !n->vmcs01 || !n->vmcs02 || !vmcs02 || !n->msr_bitmap02 ||
+	if (!n->vmx_cache || !n->vmcs01 || !n->vmcs02 || !n->vmcs02_hw || !vmcs02 || !n->msr_bitmap02 ||
 	    !n->io_bitmap02 || !l0_host_alloc_page(&v->host, &pa) ||
 	    pa != n->io_bitmap02_pa + VMXE_IO_BITMAP_SIZE)
 		return false; /* the I/O bitmaps: two consecutive pool pages */
@@ -331,6 +370,8 @@ bool l0_nested_start(struct l0_vcpu *v)
 	n->l1mem = (struct l0_l1_mem){ &n->map, { l0_host_identity_va, NULL } };
 	n->gmem = l0_l1_mem_gmem(&n->l1mem);
 	l0_vmcs_probe(&n->fields);
+	l0_log("VMCS: the CPU has %u of the %u fields L0 knows", n->fields.count,
+	       (unsigned int)vmxe_field_count());
 	return l0_vmclear(n->vmcs02_pa) == L0_VMX_OK &&
 	       l0_vmcs_read_set(&n->fields, VMCS_F_CONTROL | VMCS_F_HOST, n->vmcs01);
 }

@@ -21,7 +21,9 @@ struct l0_nested {
 	struct vmxe_nested vmx;	     /* VMXON state, current VMCS12 and L0's copy of it */
 	struct vmcs12 *vmx_cache;    /* that copy (a pool page) */
 	struct vmcs12 *vmcs01;	     /* VMCS01's controls and host state, and L1's guest state */
-	struct vmcs12 *vmcs02;	     /* VMCS02 as built for the last entry / read at an exit */
+	struct vmcs12 *vmcs02;	     /* VMCS02 as built for the last entry (then scratch) */
+	struct vmcs12 *vmcs02_hw;    /* what the CPU's VMCS02 holds, when vmcs02_hw_valid */
+	bool vmcs02_hw_valid;
 	struct vmxe_vcaps l1_caps;   /* the capability MSRs L1 reads */
 	uint64_t feature_control;    /* L1's IA32_FEATURE_CONTROL: locked, VMXON outside SMX */
 	struct l0_vmcs_fields fields; /* the fields this CPU's VMCS has */

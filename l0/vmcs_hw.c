@@ -9,47 +9,84 @@
 #include "l0/console.h"
 #include "l0/vmx_hw.h"
 
+_Static_assert(VMCS_F_GROUP_MASK == (1u << L0_VMCS_GROUPS) - 1, "one bit per group");
+
 void l0_vmcs_probe(struct l0_vmcs_fields *f)
 {
 	memset(f, 0, sizeof(*f));
 	for (size_t i = 0; i < vmxe_field_count(); i++) {
+		const struct vmxe_field_desc *d = vmxe_field_at(i);
 		uint64_t value;
 
-		if (l0_vmread(vmxe_field_at(i)->encoding, &value) == L0_VMX_OK) {
-			f->present[i / 8] |= (uint8_t)(1u << (i % 8));
-			f->count++;
+		if (l0_vmread(d->encoding, &value) != L0_VMX_OK)
+			continue;
+		f->count++;
+		for (unsigned int g = 0; g < L0_VMCS_GROUPS; g++) {
+			if (d->flags & (1u << g))
+				f->in_group[g][f->group_count[g]++] = (uint16_t)i;
 		}
 	}
 }
 
 bool l0_vmcs_read_set(const struct l0_vmcs_fields *f, uint32_t groups, struct vmcs12 *out)
 {
-	for (size_t i = 0; i < vmxe_field_count(); i++) {
-		const struct vmxe_field_desc *d = vmxe_field_at(i);
-		uint64_t value;
-
-		if (!(d->flags & groups) || !l0_vmcs_has(f, i))
+	for (unsigned int g = 0; g < L0_VMCS_GROUPS; g++) {
+		if (!(groups & (1u << g)))
 			continue;
-		if (l0_vmread(d->encoding, &value) != L0_VMX_OK)
-			return false;
-		vmxe_vmcs12_set(out, d, value);
+		for (unsigned int k = 0; k < f->group_count[g]; k++) {
+			const struct vmxe_field_desc *d = vmxe_field_at(f->in_group[g][k]);
+			uint64_t value;
+
+			if (l0_vmread(d->encoding, &value) != L0_VMX_OK)
+				return false;
+			vmxe_vmcs12_set(out, d, value);
+		}
+	}
+	return true;
+}
+
+static bool write_field(const struct vmxe_field_desc *d, uint64_t value)
+{
+	if (l0_vmwrite(d->encoding, value) == L0_VMX_OK)
+		return true;
+	l0_log("VMWRITE of %s = 0x%llx failed: VM-instruction error %llu", d->name,
+	       (unsigned long long)value,
+	       (unsigned long long)l0_vmread_field(VMCS_ENC_VM_INSTRUCTION_ERROR));
+	return false;
+}
+
+/* Writes the writable fields of @groups from @want; with @have, only where it differs, and
+ * @have follows. */
+static bool write_fields(const struct l0_vmcs_fields *f, uint32_t groups,
+			 const struct vmcs12 *want, struct vmcs12 *have)
+{
+	for (unsigned int g = 0; g < L0_VMCS_GROUPS; g++) {
+		if (!(groups & (1u << g)))
+			continue;
+		for (unsigned int k = 0; k < f->group_count[g]; k++) {
+			const struct vmxe_field_desc *d = vmxe_field_at(f->in_group[g][k]);
+			uint64_t value = vmxe_vmcs12_get(want, d);
+
+			if (d->flags & VMCS_F_READ_ONLY)
+				continue;
+			if (have && vmxe_vmcs12_get(have, d) == value)
+				continue;
+			if (!write_field(d, value))
+				return false;
+			if (have)
+				vmxe_vmcs12_set(have, d, value);
+		}
 	}
 	return true;
 }
 
 bool l0_vmcs_write_set(const struct l0_vmcs_fields *f, uint32_t groups, const struct vmcs12 *in)
 {
-	for (size_t i = 0; i < vmxe_field_count(); i++) {
-		const struct vmxe_field_desc *d = vmxe_field_at(i);
+	return write_fields(f, groups, in, NULL);
+}
 
-		if (!(d->flags & groups) || (d->flags & VMCS_F_READ_ONLY) || !l0_vmcs_has(f, i))
-			continue;
-		if (l0_vmwrite(d->encoding, vmxe_vmcs12_get(in, d)) != L0_VMX_OK) {
-			l0_log("VMWRITE of %s = 0x%llx failed: VM-instruction error %llu", d->name,
-			       (unsigned long long)vmxe_vmcs12_get(in, d),
-			       (unsigned long long)l0_vmread_field(VMCS_ENC_VM_INSTRUCTION_ERROR));
-			return false;
-		}
-	}
-	return true;
+bool l0_vmcs_write_changed(const struct l0_vmcs_fields *f, uint32_t groups,
+			   const struct vmcs12 *want, struct vmcs12 *have)
+{
+	return write_fields(f, groups, want, have);
 }

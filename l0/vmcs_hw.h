@@ -12,18 +12,17 @@
 
 #include "vmx-emul/vmcs12.h"
 
+#define L0_VMCS_GROUPS 4 /* enum vmcs_type: control, exit information, guest, host */
+
 struct l0_vmcs_fields {
-	uint8_t present[(VMCS_FIELD_COUNT + 7) / 8]; /* bit per table index: VMREAD works */
-	uint16_t count;
+	uint16_t count; /* fields VMREAD works on */
+	/* the present fields of each group, as table indices: the exit path walks only these */
+	uint16_t in_group[L0_VMCS_GROUPS][VMCS_FIELD_COUNT];
+	uint16_t group_count[L0_VMCS_GROUPS];
 };
 
 /* Finds which fields the CPU's VMCS has, by VMREAD of each on the current VMCS. */
 void l0_vmcs_probe(struct l0_vmcs_fields *f);
-
-static inline bool l0_vmcs_has(const struct l0_vmcs_fields *f, size_t index)
-{
-	return (f->present[index / 8] >> (index % 8)) & 1;
-}
 
 /* Reads every present field of the groups in @groups (VMCS_F_CONTROL, ...) from the current
  * VMCS into @out. False if a VMREAD fails. */
@@ -32,5 +31,10 @@ bool l0_vmcs_read_set(const struct l0_vmcs_fields *f, uint32_t groups, struct vm
 /* Writes every present, writable field of @groups from @in into the current VMCS. False (and
  * the failing field logged) if a VMWRITE fails. */
 bool l0_vmcs_write_set(const struct l0_vmcs_fields *f, uint32_t groups, const struct vmcs12 *in);
+
+/* As l0_vmcs_write_set(), but only the fields where @want differs from @have, which holds what
+ * the current VMCS holds and is updated to match: VM entries to L2 change few fields. */
+bool l0_vmcs_write_changed(const struct l0_vmcs_fields *f, uint32_t groups,
+			   const struct vmcs12 *want, struct vmcs12 *have);
 
 #endif

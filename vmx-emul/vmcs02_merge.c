@@ -100,17 +100,6 @@ static bool l1_controls_supported(const struct vmcs12 *v12)
 	       !(v12->VM_EXIT_CONTROLS & ~(EXIT_FROM_L1 | VMX_EXIT_DEFAULT1));
 }
 
-/* Copies every field of @group (a VMCS_F_* group flag) from @src to @dst. */
-static void copy_group(struct vmcs12 *dst, const struct vmcs12 *src, uint32_t group)
-{
-	for (size_t i = 0; i < vmxe_field_count(); i++) {
-		const struct vmxe_field_desc *d = vmxe_field_at(i);
-
-		if ((d->flags & VMCS_F_GROUP_MASK) == group)
-			vmxe_vmcs12_set(dst, d, vmxe_vmcs12_get(src, d));
-	}
-}
-
 static uint64_t tsc_offset_of(const struct vmcs12 *v)
 {
 	return (v->CPU_BASED_VM_EXEC_CONTROL & CTL(PROC_USE_TSC_OFFSETTING)) ? v->TSC_OFFSET : 0;
@@ -291,8 +280,8 @@ enum vmxe_merge_status vmxe_vmcs02_build(const struct vmcs12 *vmcs01, const stru
 	if ((vmxe_secondary_controls(vmcs01) & CTL(PROC2_ENABLE_VPID)) && cfg->vpid == 0)
 		return VMXE_MERGE_BAD_CFG;
 	memset(vmcs02, 0, sizeof(*vmcs02));
-	copy_group(vmcs02, vmcs12, VMCS_F_GUEST);
-	copy_group(vmcs02, vmcs01, VMCS_F_HOST);
+	vmxe_vmcs12_copy_group(vmcs02, vmcs12, VMCS_F_GUEST);
+	vmxe_vmcs12_copy_group(vmcs02, vmcs01, VMCS_F_HOST);
 	build_primary(vmcs01, vmcs12, cfg, vmcs02);
 	build_secondary(vmcs01, vmcs12, cfg, vmcs02);
 	build_exceptions(vmcs01, vmcs12, vmcs02);

@@ -117,6 +117,8 @@ enum vmxe_insn_error vmxe_encoding_from_operand(uint64_t operand, uint32_t *enco
 	return VMXE_OK;
 }
 
+/* __builtin_memcpy: a plain move of 2, 4 or 8 bytes even in the freestanding l0.efi build,
+ * where memcpy is a call (L0 runs these for every field of a VMCS on nested entries and exits). */
 uint64_t vmxe_vmcs12_get(const struct vmcs12 *vmcs12, const struct vmxe_field_desc *field)
 {
 	const unsigned char *slot = (const unsigned char *)vmcs12 + field->offset;
@@ -126,13 +128,13 @@ uint64_t vmxe_vmcs12_get(const struct vmcs12 *vmcs12, const struct vmxe_field_de
 
 	switch (field->size) {
 	case 2:
-		memcpy(&v16, slot, sizeof(v16));
+		__builtin_memcpy(&v16, slot, sizeof(v16));
 		return v16;
 	case 4:
-		memcpy(&v32, slot, sizeof(v32));
+		__builtin_memcpy(&v32, slot, sizeof(v32));
 		return v32;
 	default:
-		memcpy(&v64, slot, sizeof(v64));
+		__builtin_memcpy(&v64, slot, sizeof(v64));
 		return v64;
 	}
 }
@@ -145,14 +147,25 @@ void vmxe_vmcs12_set(struct vmcs12 *vmcs12, const struct vmxe_field_desc *field,
 
 	switch (field->size) {
 	case 2:
-		memcpy(slot, &v16, sizeof(v16));
+		__builtin_memcpy(slot, &v16, sizeof(v16));
 		break;
 	case 4:
-		memcpy(slot, &v32, sizeof(v32));
+		__builtin_memcpy(slot, &v32, sizeof(v32));
 		break;
 	default:
-		memcpy(slot, &value, sizeof(value));
+		__builtin_memcpy(slot, &value, sizeof(value));
 		break;
+	}
+}
+
+void vmxe_vmcs12_copy_group(struct vmcs12 *dst, const struct vmcs12 *src, uint32_t group)
+{
+	for (size_t i = 0; i < VMCS_FIELD_COUNT; i++) {
+		const struct vmxe_field_desc *d = &vmcs_fields[i];
+
+		if ((d->flags & VMCS_F_GROUP_MASK) == group)
+			__builtin_memcpy((unsigned char *)dst + d->offset,
+					 (const unsigned char *)src + d->offset, d->size);
 	}
 }
 

@@ -201,6 +201,9 @@ enum vmxe_insn_error vmxe_vmcs12_write(struct vmcs12 *vmcs12, uint32_t encoding,
 uint64_t vmxe_vmcs12_get(const struct vmcs12 *vmcs12, const struct vmxe_field_desc *field);
 void vmxe_vmcs12_set(struct vmcs12 *vmcs12, const struct vmxe_field_desc *field, uint64_t value);
 
+/* Copies every field of @group (one VMCS_F_* group flag) from @src to @dst. */
+void vmxe_vmcs12_copy_group(struct vmcs12 *dst, const struct vmcs12 *src, uint32_t group);
+
 /* Highest index (encoding bits 9:1) over the table, for IA32_VMX_VMCS_ENUM (SDM Vol. 3C A.9). */
 uint32_t vmxe_field_highest_index(void);
 
