@@ -42,8 +42,8 @@ int l0_trace_exit(struct l0_trace *t, const struct l0_exit *exit, uint64_t tsc_a
 	t->by_reason[exit->level][slot].exits++;
 	t->by_reason[exit->level][slot].cycles += cycles;
 	if (t->episodes.open && exit->level == L0_LEVEL_L1) {
-		t->episodes.l1[slot].exits++;
-		t->episodes.l1[slot].cycles += cycles;
+		t->episodes.pending[slot].exits++;
+		t->episodes.pending[slot].cycles += cycles;
 		t->episodes.open_len++;
 	}
 
@@ -64,6 +64,7 @@ void l0_trace_episode_begin(struct l0_trace *t)
 		return;
 	t->episodes.open = true;
 	t->episodes.open_len = 0;
+	memset(t->episodes.pending, 0, sizeof(t->episodes.pending));
 }
 
 void l0_trace_episode_end(struct l0_trace *t)
@@ -74,6 +75,10 @@ void l0_trace_episode_end(struct l0_trace *t)
 		return;
 	e->open = false;
 	e->count++;
+	for (unsigned int s = 0; s < L0_TRACE_SLOTS; s++) {
+		e->l1[s].exits += e->pending[s].exits;
+		e->l1[s].cycles += e->pending[s].cycles;
+	}
 	e->lengths[e->open_len < L0_TRACE_EPISODE_HIST ? e->open_len : L0_TRACE_EPISODE_HIST - 1]++;
 }
 

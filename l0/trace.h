@@ -64,7 +64,11 @@ struct l0_trace_episodes {
 	bool open;
 	uint64_t open_len;   /* L1 exits so far in the open episode */
 	uint64_t count;      /* episodes closed since the last reset */
-	struct l0_trace_counter l1[L0_TRACE_SLOTS]; /* L1 exits inside episodes, by reason */
+	struct l0_trace_counter l1[L0_TRACE_SLOTS]; /* L1 exits inside closed episodes, by reason */
+	/* the open episode's, added to l1 when it closes: an episode that never closes (L1 stops
+	 * running L2 after the last reflected exit, as at the end of a workload) is not an L2
+	 * exit's cost, and what L1 does afterwards must not be charged to it */
+	struct l0_trace_counter pending[L0_TRACE_SLOTS];
 	uint64_t lengths[L0_TRACE_EPISODE_HIST];
 };
 
@@ -147,8 +151,8 @@ int l0_trace_phase_end(struct l0_trace *t, uint64_t tsc);
  *   "by_level":{"l1":{"exits":{"CPUID":1000,"RDMSR":3},"cycles":{"CPUID":123456,...}},"l2":{...}},
  *   "episodes":{"count":E,"open":false,"l1":{"exits":{"VMRESUME":E,...},"cycles":{...}},
  *               "lengths":{"2":E2,"12":E12,...}}
- * where "episodes" counts the L1 exits inside episodes by reason, and episodes by how many L1
- * exits they had ("31" stands for 31 or more).
+ * where "episodes" counts the L1 exits inside closed episodes by reason, and episodes by how many
+ * L1 exits they had ("31" stands for 31 or more); an open episode's exits are not in it.
  * "phase" is null when no phase was begun since the last reset; "phase_cycles" runs to @tsc_now
  * while the phase is active. Reasons with zero exits are omitted; an unnamed basic reason is
  * keyed "R<n>", reasons beyond the table "OTHER". Returns the length written, or
