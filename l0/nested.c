@@ -128,7 +128,8 @@ static enum l0_action return_to_l1(struct l0_vcpu *v, const struct vmxe_exit *x,
 	vmxe_load_l1_host_state(n->vmx.vmcs12, next);
 	n->in_l2 = false;
 	if (l0_vmptrld(v->vmcs01_pa) != L0_VMX_OK ||
-	    !l0_vmcs_write_changed(&n->fields, VMCS_F_GUEST | VMCS_F_CONTROL, next, n->vmcs01))
+	    !l0_vmcs_write_changed(&n->fields, VMCS_F_GUEST | VMCS_F_CONTROL, next, n->vmcs01) ||
+	    !l0_shadow_from_cache(v))
 		return L0_ACTION_FATAL;
 	return L0_ACTION_RESUME;
 }
@@ -211,6 +212,8 @@ static enum l0_action enter_l2(struct l0_vcpu *v, bool launch)
 		l0_log("L1's VM entry fails check %s: VMfailValid %d", res.check, res.error);
 		vmxe_insn_fail(&n->vmx, res.error, &r);
 		n->vmx.vmcs12_dirty = true;
+		if (!l0_shadow_from_cache(v))
+			return L0_ACTION_FATAL;
 		return finish_insn(&r);
 	default:
 		l0_log("L1's VM entry fails check %s: exit reason 0x%x", res.check, res.exit_reason);
@@ -255,7 +258,12 @@ enum l0_action l0_nested_vmx_insn(struct l0_vcpu *v, const struct l0_exit *exit)
 	struct vmxe_insn_result r;
 
 	read_l1_cpu(v, &ctx.cpu);
+	/* with shadowing, L1's newest writes may be in the shadow VMCS: the cache first */
+	if (!l0_shadow_to_cache(v))
+		return L0_ACTION_FATAL;
 	r = vmxe_insn_emulate(&n->vmx, &ctx);
+	if (r.kind != VMXE_INSN_VMENTRY && !l0_shadow_from_cache(v))
+		return L0_ACTION_FATAL;
 	if (r.refused)
 		l0_log("L1's %s named 0x%llx, not L1 memory", vmxe_exit_reason_name(exit->basic_reason),
 		       (unsigned long long)r.refused_gpa);

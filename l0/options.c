@@ -93,11 +93,23 @@ static void describe_initrd(const struct l0_options *opts, char *buf, size_t siz
 	l0_snprintf(buf, size, "%s", opts->initrd);
 }
 
+static enum l0_opt_status parse_shadow(struct l0_options *opts, const struct token *v)
+{
+	return parse_on_off(&opts->shadow, v);
+}
+
+static void describe_shadow(const struct l0_options *opts, char *buf, size_t size)
+{
+	l0_snprintf(buf, size, "%s", opts->shadow ? "on" : "off");
+}
+
 static const struct option_desc option_table[] = {
 	{ "virt", "on|off", "run L1 as a VMX guest of L0 (default on; off: start L1 on the bare "
 	  "firmware)", parse_virt, describe_virt },
 	{ "trace", "on|off", "count L0's exits by reason and level, with TSC cycles (default on; "
 	  "off: no per-exit cost)", parse_trace, describe_trace },
+	{ "shadow", "on|off", "L1's VMREAD/VMWRITE go to a hardware shadow VMCS without exiting "
+	  "(default on)", parse_shadow, describe_shadow },
 	{ "kernel", "\\PATH", "the L1 image: an EFI executable on L0's volume (required)",
 	  parse_kernel, describe_kernel },
 	{ "initrd", "\\PATH", "an initrd for the L1 image, passed as initrd=PATH",
@@ -138,6 +150,7 @@ static void set_defaults(struct l0_options *opts)
 	memset(opts, 0, sizeof(*opts));
 	opts->virt = true;
 	opts->trace = true;
+	opts->shadow = true;
 }
 
 static enum l0_opt_status fail(struct l0_opt_error *err, enum l0_opt_status status,

@@ -14,6 +14,7 @@
 #include "l0/host.h"
 #include "l0/l1_policy.h"
 #include "l0/nested.h"
+#include "l0/shadow.h"
 #include "l0/options.h"
 #include "l0/trace.h"
 
@@ -46,6 +47,7 @@ struct l0_vcpu {
 	uint64_t xcr0_supported; /* CPUID.(EAX=0DH,ECX=0):EDX:EAX */
 	uint32_t proc2;          /* the secondary controls in force */
 	struct l0_nested nested;
+	struct l0_shadow shadow;
 	bool enter_with_launch;  /* the exit path enters the now current VMCS with VMLAUNCH */
 };
 

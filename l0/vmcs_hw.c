@@ -20,6 +20,7 @@ void l0_vmcs_probe(struct l0_vmcs_fields *f)
 
 		if (l0_vmread(d->encoding, &value) != L0_VMX_OK)
 			continue;
+		f->present[i / 8] |= (uint8_t)(1u << (i % 8));
 		f->count++;
 		for (unsigned int g = 0; g < L0_VMCS_GROUPS; g++) {
 			if (d->flags & (1u << g))

@@ -15,7 +15,8 @@
 #define L0_VMCS_GROUPS 4 /* enum vmcs_type: control, exit information, guest, host */
 
 struct l0_vmcs_fields {
-	uint16_t count; /* fields VMREAD works on */
+	uint8_t present[(VMCS_FIELD_COUNT + 7) / 8]; /* a bit per table index: VMREAD works */
+	uint16_t count;
 	/* the present fields of each group, as table indices: the exit path walks only these */
 	uint16_t in_group[L0_VMCS_GROUPS][VMCS_FIELD_COUNT];
 	uint16_t group_count[L0_VMCS_GROUPS];

@@ -27,6 +27,7 @@ static void test_minimal(void **state)
 	assert_string_equal(o.kernel, "\\vmlinuz");
 	assert_true(o.virt);  /* L0 virtualizes unless told not to */
 	assert_true(o.trace);
+	assert_true(o.shadow);
 	assert_string_equal(o.initrd, "");
 	assert_string_equal(o.l1_cmdline, "");
 }
@@ -149,17 +150,19 @@ static void test_describe_and_usage(void **state)
 
 	assert_int_equal(parse("kernel=\\vmlinuz initrd=\\i", &o, &e), L0_OPT_OK);
 	l0_options_describe(&o, buf, sizeof(buf));
-	assert_string_equal(buf, "virt=on trace=on kernel=\\vmlinuz initrd=\\i");
+	assert_string_equal(buf, "virt=on trace=on shadow=on kernel=\\vmlinuz initrd=\\i");
 
-	assert_int_equal(parse("trace=off kernel=\\k virt=off", &o, &e), L0_OPT_OK);
+	assert_int_equal(parse("trace=off kernel=\\k virt=off shadow=off", &o, &e), L0_OPT_OK);
 	assert_false(o.trace);
 	assert_false(o.virt);
+	assert_false(o.shadow);
 	l0_options_describe(&o, buf, sizeof(buf));
-	assert_string_equal(buf, "virt=off trace=off kernel=\\k");
+	assert_string_equal(buf, "virt=off trace=off shadow=off kernel=\\k");
 
 	l0_options_usage(buf, sizeof(buf));
 	assert_non_null(strstr(buf, "virt=on|off"));
 	assert_non_null(strstr(buf, "trace=on|off"));
+	assert_non_null(strstr(buf, "shadow=on|off"));
 	assert_non_null(strstr(buf, "kernel=\\PATH"));
 	assert_non_null(strstr(buf, "initrd=\\PATH"));
 }
