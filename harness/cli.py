@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from . import build, run
+from . import bench, build, experiment, run
 from .bochs import BochsError
 from .build import BuildError
 from .deps import DepsError
@@ -197,6 +197,9 @@ def main(argv=None):
     s.add_argument("--out", help="write all results as JSON here")
     s.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_S, help="seconds per boot")
     s.set_defaults(func=cmd_demo)
+
+    experiment.add_parser(sub)
+    bench.add_parser(sub)
 
     s = sub.add_parser("test", help="build, then run every test (unit and end-to-end)")
     s.add_argument("--unit", action="store_true", help="unit tests only")

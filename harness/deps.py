@@ -11,6 +11,7 @@ PACKAGES = {
               "libbenchmark-dev", "python3"],
     "image": ["busybox-static", "mtools", "gzip", "xz-utils", "zstd", "kmod"],
     "emulator": ["bochs", "bochsbios", "vgabios", "ovmf"],
+    "plot": ["python3-matplotlib"],
 }
 
 
