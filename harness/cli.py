@@ -16,17 +16,25 @@ DEFAULT_TIMEOUT_S = 900
 WORKLOAD_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 # The main job's configurations: a label, L0's options and the level the workloads run at. Each
-# virt=on row has a virt=off row at the same level to compare with ("x virt=off"): with VMX hidden
-# from L1, L0's rows run the workloads in L1; an L0 toggle joins here when it lands.
+# virt=on row has a virt=off row at the same level to compare with ("x virt=off"); an L0 toggle
+# joins here when it lands.
 DEMO_CONFIGS = [
     ("single level", "virt=off", "l2"),
     ("native, workload in L1", "virt=off", "l1"),
     ("L0 (virt=on), workload in L1", "virt=on", "l1"),
-    ("nested: L1 KVM (ept=0) on L0", "virt=on", "l2"),
+    ("nested, shadow VMCS (L1 KVM ept=0)", "virt=on shadow=on", "l2"),
+    ("nested, no shadow VMCS", "virt=on shadow=off", "l2"),
 ]
-# Only workloads that run at every level of DEMO_CONFIGS: io, hlt, vmcall and mmio have no loop in
-# L1 (guests/README.md), so their L1 rows would fail the demo.
-DEMO_WORKLOADS = [("cpuid", 10000), ("pf", 1000)]
+# name, iterations, the levels it runs at: io, hlt, vmcall and mmio have no loop in L1
+# (guests/README.md), so they join only the L2 rows.
+DEMO_WORKLOADS = [
+    ("cpuid", 2000, ("l1", "l2")),
+    ("io", 500, ("l2",)),
+    ("hlt", 500, ("l2",)),
+    ("vmcall", 2000, ("l2",)),
+    ("mmio", 500, ("l2",)),
+    ("pf", 1000, ("l1", "l2")),
+]
 
 
 def fail(msg, code=1):
@@ -145,7 +153,8 @@ def cmd_demo(args):
     for i, (label, l0_options, level) in enumerate(DEMO_CONFIGS, 1):
         print("turtle: configuration %d of %d: %s [%s, level %s]" % (
             i, len(DEMO_CONFIGS), label, l0_options, level), file=sys.stderr)
-        results, outcome = run.boot_workloads(art, l0_options, DEMO_WORKLOADS, args.timeout,
+        workloads = [(name, n) for name, n, levels in DEMO_WORKLOADS if level in levels]
+        results, outcome = run.boot_workloads(art, l0_options, workloads, args.timeout,
                                               label=re.sub(r"[^a-z0-9]+", "-", label.lower()),
                                               level=level)
         if outcome["reason"]:

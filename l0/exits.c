@@ -100,14 +100,17 @@ static enum l0_action handle_cpuid(void *vcpu, const struct l0_exit *exit)
 }
 
 /* Only the MSRs L0 intercepts (the bitmap, l0_takeover) and those the bitmap cannot cover exit:
- * L1's virtual VMX MSRs and feature control (nested.c); anything else is #GP (SDM Vol. 4 2.1). */
+ * IA32_ARCH_CAPABILITIES (l1_policy.h), L1's virtual VMX MSRs and feature control (nested.c);
+ * anything else is #GP (SDM Vol. 4 2.1). */
 static enum l0_action handle_rdmsr(void *vcpu, const struct l0_exit *exit)
 {
 	struct l0_vcpu *v = vcpu;
 	uint64_t value;
 
 	(void)exit;
-	if (!l0_nested_rdmsr(v, (uint32_t)v->regs->rcx, &value))
+	if ((uint32_t)v->regs->rcx == L0_MSR_ARCH_CAPABILITIES)
+		value = v->arch_cap_l1;
+	else if (!l0_nested_rdmsr(v, (uint32_t)v->regs->rcx, &value))
 		return inject_gp();
 	v->regs->rax = (uint32_t)value;
 	v->regs->rdx = value >> 32;
@@ -118,7 +121,7 @@ static enum l0_action handle_wrmsr(void *vcpu, const struct l0_exit *exit)
 {
 	(void)vcpu;
 	(void)exit;
-	return inject_gp(); /* feature control is locked; the VMX MSRs are read-only */
+	return inject_gp(); /* feature control is locked; the others are read-only */
 }
 
 static enum l0_action handle_cr_access(void *vcpu, const struct l0_exit *exit)

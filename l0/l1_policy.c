@@ -28,7 +28,13 @@ void l0_cpuid_for_l1(uint32_t leaf, uint32_t subleaf, bool show_vmx, uint64_t gu
 		mirror(&r[CPUID_ECX], L0_CPUID_1_ECX_OSXSAVE, guest_cr4 & L0_CR4_OSXSAVE);
 	} else if (leaf == CPUID_LEAF_EXT_FEATURES && subleaf == 0) {
 		mirror(&r[CPUID_ECX], L0_CPUID_7_ECX_OSPKE, guest_cr4 & L0_CR4_PKE);
+		r[CPUID_EDX] |= L0_CPUID_7_EDX_ARCH_CAPABILITIES;
 	}
+}
+
+uint64_t l0_arch_capabilities_for_l1(uint64_t hw, bool hw_has)
+{
+	return (hw_has ? hw : 0) | L0_ARCH_CAP_SKIP_VMENTRY_L1DFLUSH;
 }
 
 void l0_cr_policy_init(struct l0_cr_policy *p, uint64_t fixed0, uint64_t fixed1,

@@ -15,6 +15,8 @@
 #define L0_CPUID_1_ECX_OSXSAVE (1u << 27)
 #define L0_CPUID_1_ECX_HYPERVISOR (1u << 31) /* reserved for hypervisors to say they exist */
 #define L0_CPUID_7_ECX_OSPKE (1u << 4)
+#define L0_CPUID_7_EDX_FLUSH_L1D (1u << 28)
+#define L0_CPUID_7_EDX_ARCH_CAPABILITIES (1u << 29)
 
 #define L0_CR0_PE (1ull << 0)
 #define L0_CR0_NE (1ull << 5)
@@ -27,7 +29,8 @@
  * Rewrites the CPU's answer @r = {EAX, EBX, ECX, EDX} to CPUID(@leaf, @subleaf), executed by
  * L0, into what L1 sees: VMX hidden when !@show_vmx, the hypervisor bit set, L0's own
  * hypervisor leaves (l0/hypercall.h) in place of whatever the CPU returns there, and the bits
- * that mirror CR4 (OSXSAVE, OSPKE) taken from L1's CR4, @guest_cr4, not from L0's.
+ * that mirror CR4 (OSXSAVE, OSPKE) taken from L1's CR4, @guest_cr4, not from L0's; and
+ * IA32_ARCH_CAPABILITIES enumerated, since L0 always answers it (l0_arch_capabilities_for_l1).
  */
 void l0_cpuid_for_l1(uint32_t leaf, uint32_t subleaf, bool show_vmx, uint64_t guest_cr4,
 		     uint32_t r[4]);
@@ -59,6 +62,16 @@ static inline uint64_t l0_cr_shadow_of(const struct l0_cr_policy *p, uint64_t re
 /* A MOV to the CR that L0 intercepted: false when the write must raise #GP (a hidden bit,
  * or a bit FIXED1 forbids); else the value the CPU gets and the value L1 reads back. */
 bool l0_cr_write(const struct l0_cr_policy *p, uint64_t value, uint64_t *real, uint64_t *shadow);
+
+/* IA32_ARCH_CAPABILITIES (SDM Vol. 4 2.1, Table 2-2) and the bit a hypervisor sets in it to
+ * tell its guest that it flushes L1D itself when it enters the guest's guests, so that a nested
+ * hypervisor need not flush on every one of its VM entries (L1TF, "VMENTRY_L1D_FLUSH"). */
+#define L0_MSR_ARCH_CAPABILITIES 0x10au
+#define L0_ARCH_CAP_SKIP_VMENTRY_L1DFLUSH (1ull << 3)
+
+/* L1's IA32_ARCH_CAPABILITIES: the CPU's (@hw, 0 when @hw_has is false: the CPU has no such
+ * MSR) with SKIP_VMENTRY_L1DFLUSH; L0 keeps that promise before each VM entry to L2. */
+uint64_t l0_arch_capabilities_for_l1(uint64_t hw, bool hw_has);
 
 /* MSR bitmap (SDM Vol. 3C 25.6.9): 4 KiB, read-low, read-high, write-low, write-high. */
 #define L0_MSR_BITMAP_SIZE 4096

@@ -29,6 +29,8 @@
 #define LINEAR_BITS_4LEVEL 48
 #define DEBUGCTL_VALID_BITS 0x1ull /* LBR only: what L0 lets L1 set in VMCS12 */
 #define RFLAGS_FIXED1 0x2ull
+#define L0_MSR_FLUSH_CMD 0x10b
+#define L0_FLUSH_CMD_L1D 1ull
 
 /* L1's view of a CR: the bits of @mask from the read shadow, the rest from the register. */
 static uint64_t l1_view(uint32_t real_field, uint32_t shadow_field, uint64_t mask)
@@ -233,6 +235,8 @@ static enum l0_action enter_l2(struct l0_vcpu *v, bool launch)
 	}
 	if (l0_vmptrld(n->vmcs02_pa) != L0_VMX_OK || !write_vmcs02(n))
 		return L0_ACTION_FATAL;
+	if (v->flush_l1d) /* the promise of SKIP_VMENTRY_L1DFLUSH made to L1 */
+		l0_wrmsr(L0_MSR_FLUSH_CMD, L0_FLUSH_CMD_L1D);
 	n->in_l2 = true;
 	v->enter_with_launch = !n->vmcs02_launched;
 	n->vmcs02_launched = true;

@@ -24,6 +24,7 @@
 #define FEATURE_CONTROL_VMXON_OUTSIDE_SMX (1ull << 2)
 #define CPUID_1_ECX_XSAVE (1u << 26)
 #define CPUID_LEAF_XSAVE 0xd
+#define CPUID_LEAF_EXT_FEATURES 7
 #define CPUID_LEAF_ADDR_SIZES 0x80000008u
 
 extern const char l0_l1_trampoline[], l0_l1_trampoline_data[], l0_l1_trampoline_end[];
@@ -143,8 +144,22 @@ static bool build_ept01(struct l0_vcpu *v)
 static void intercept_msrs(struct l0_vcpu *v)
 {
 	l0_msr_bitmap_intercept(v->msr_bitmap, MSR_FEATURE_CONTROL);
+	l0_msr_bitmap_intercept(v->msr_bitmap, L0_MSR_ARCH_CAPABILITIES);
 	for (uint32_t msr = VMXE_MSR_BASIC; msr <= VMXE_MSR_EXIT_CTLS2; msr++)
 		l0_msr_bitmap_intercept(v->msr_bitmap, msr);
+}
+
+/* L1TF: L1 is told it need not flush L1D on its VM entries (l1_policy.h), because L0 does it when
+ * it enters L2, where the CPU can (IA32_FLUSH_CMD); a CPU without it (Bochs) has no L1D to
+ * leak through. */
+static void read_l1tf_facts(struct l0_vcpu *v)
+{
+	uint32_t edx = l0_cpuid(CPUID_LEAF_EXT_FEATURES, 0).edx;
+	bool has_arch_cap = edx & L0_CPUID_7_EDX_ARCH_CAPABILITIES;
+
+	v->arch_cap_l1 = l0_arch_capabilities_for_l1(
+		has_arch_cap ? l0_rdmsr(L0_MSR_ARCH_CAPABILITIES) : 0, has_arch_cap);
+	v->flush_l1d = edx & L0_CPUID_7_EDX_FLUSH_L1D;
 }
 
 static uint64_t xcr0_supported(void)
@@ -189,6 +204,7 @@ static EFI_STATUS prepare(struct l0_vcpu *v, const struct l0_options *opts, EFI_
 	if (!l0_nested_init(v) || !l0_shadow_init(v, opts->shadow))
 		return EFI_OUT_OF_RESOURCES;
 	v->xcr0_supported = xcr0_supported();
+	read_l1tf_facts(v);
 	l0_trace_init(&v->trace, opts->trace);
 	return EFI_SUCCESS;
 }

@@ -46,6 +46,8 @@ struct l0_vcpu {
 	uint64_t trampoline_pa;  /* the page in L1 memory where L1 starts (l1_trampoline.S) */
 	uint64_t xcr0_supported; /* CPUID.(EAX=0DH,ECX=0):EDX:EAX */
 	uint32_t proc2;          /* the secondary controls in force */
+	uint64_t arch_cap_l1;    /* L1's IA32_ARCH_CAPABILITIES */
+	bool flush_l1d;          /* the CPU has IA32_FLUSH_CMD: L0 flushes L1D entering L2 */
 	struct l0_nested nested;
 	struct l0_shadow shadow;
 	bool enter_with_launch;  /* the exit path enters the now current VMCS with VMLAUNCH */

@@ -48,6 +48,7 @@ static void test_cpuid_mirrors_l1_cr4(void **state)
 
 	l0_cpuid_for_l1(7, 0, false, 0, r7);
 	assert_int_equal(r7[2], 1u);
+	assert_int_equal(r7[3], L0_CPUID_7_EDX_ARCH_CAPABILITIES); /* L0 always answers it */
 	l0_cpuid_for_l1(7, 0, false, L0_CR4_PKE, r7);
 	assert_int_equal(r7[2], 1u | L0_CPUID_7_ECX_OSPKE);
 	r7[2] = 0;
@@ -74,6 +75,15 @@ static void test_cpuid_other_leaves_untouched_and_ours_answered(void **state)
 #define BOCHS_CR0_FIXED0 0x80000021ull
 #define BOCHS_CR4_FIXED0 0x2000ull
 #define FIXED1_LOW 0xffffffffull
+
+static void test_arch_capabilities(void **state)
+{
+	(void)state;
+	assert_int_equal(l0_arch_capabilities_for_l1(0, false), L0_ARCH_CAP_SKIP_VMENTRY_L1DFLUSH);
+	assert_int_equal(l0_arch_capabilities_for_l1(0x21, true),
+			 0x21 | L0_ARCH_CAP_SKIP_VMENTRY_L1DFLUSH);
+	assert_int_equal(l0_arch_capabilities_for_l1(0x21, false), L0_ARCH_CAP_SKIP_VMENTRY_L1DFLUSH);
+}
 
 static void test_cr0_with_unrestricted_guest(void **state)
 {
@@ -203,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_cpuid_hides_vmx_and_sets_hypervisor_bit),
 		cmocka_unit_test(test_cpuid_other_leaves_untouched_and_ours_answered),
 		cmocka_unit_test(test_cpuid_mirrors_l1_cr4),
+		cmocka_unit_test(test_arch_capabilities),
 		cmocka_unit_test(test_cr0_with_unrestricted_guest),
 		cmocka_unit_test(test_cr4_vmxe_hidden),
 		cmocka_unit_test(test_msr_bitmap_edges),
