@@ -221,6 +221,14 @@ static enum l0_action enter_l2(struct l0_vcpu *v, bool launch)
 		l0_log("L1's VM entry fails check %s: exit reason 0x%x", res.check, res.exit_reason);
 		return entry_failure(v, res.exit_reason, res.qualification);
 	}
+	/* VMCS12's MSR-load and -store areas are checked but not yet performed: refuse loudly (as an
+	 * MSR-loading failure at the first entry) rather than run L2 with MSRs L1 did not get */
+	if (n->vmx.vmcs12->VM_ENTRY_MSR_LOAD_COUNT || n->vmx.vmcs12->VM_EXIT_MSR_STORE_COUNT ||
+	    n->vmx.vmcs12->VM_EXIT_MSR_LOAD_COUNT) {
+		l0_log("L1's VMCS12 uses MSR-load/store areas, which L0 does not perform yet");
+		return entry_failure(v, VMX_EXIT_REASON_ENTRY_FAILURE | VMX_EXIT_ENTRY_FAIL_MSR_LOADING,
+				     1);
+	}
 	if (vmxe_vmcs02_build(n->vmcs01, n->vmx.vmcs12, &cfg, n->vmcs02) != VMXE_MERGE_OK) {
 		l0_log("VMCS02 cannot honour VMCS12's controls");
 		return L0_ACTION_FATAL;
