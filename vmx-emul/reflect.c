@@ -276,12 +276,12 @@ static enum vmxe_exit_route route_loadiwkey(const struct route_ctx *c)
 	return to_l1_if(tertiary & VMX_MASK(VMX_PROC3_LOADIWKEY_EXITING));
 }
 
-/* EPT exits: EPT01's, hence L0's, while L1 has no EPT; with EPT12 the walk of EPT12 decides,
- * which a later stage adds (reflect.h). */
+/* EPT exits happen on EPT02 (or EPT01 without EPT12), which L0 builds: L0 takes them, and with
+ * EPT12 its walk of EPT12 decides whether L1 gets an EPT violation or misconfiguration
+ * (ept-merge/ept02.h). */
 static enum vmxe_exit_route route_ept(const struct route_ctx *c)
 {
-	if (vmxe_secondary_controls(c->v12) & CTL(PROC2_ENABLE_EPT))
-		return VMXE_ROUTE_UNKNOWN;
+	(void)c;
 	return VMXE_ROUTE_L0;
 }
 

@@ -15,6 +15,7 @@
 #define CR0_ET		(1ull << 4)
 #define CR0_NW		(1ull << 29)
 #define CR0_CD		(1ull << 30)
+#define CR0_PE		(1ull << 0)
 #define CR0_PG		(1ull << 31)
 #define CR4_PAE		(1ull << 5)
 #define CR4_PCIDE	(1ull << 17)
@@ -71,7 +72,9 @@
 #define SEC_ENABLE_L1                                                                              \
 	(CTL(PROC2_ENABLE_RDTSCP) | CTL(PROC2_ENABLE_INVPCID) | CTL(PROC2_ENABLE_XSAVES) |         \
 	 CTL(PROC2_USER_WAIT_PAUSE))
-#define SEC_FROM_L1 (SEC_OR_L1 | SEC_ENABLE_L1 | CTL(PROC2_ENABLE_VPID))
+/* With EPT12 (L0 offers EPT to L1, ept-merge), L2 runs on EPT02 and may be unrestricted. */
+#define SEC_EPT12 (CTL(PROC2_ENABLE_EPT) | CTL(PROC2_UNRESTRICTED_GUEST))
+#define SEC_FROM_L1 (SEC_OR_L1 | SEC_ENABLE_L1 | CTL(PROC2_ENABLE_VPID) | SEC_EPT12)
 #define ENTRY_FROM_L1                                                                              \
 	(CTL(ENTRY_LOAD_DEBUG_CONTROLS) | CTL(ENTRY_IA32E_MODE_GUEST) |                            \
 	 CTL(ENTRY_LOAD_PERF_GLOBAL_CTRL) | CTL(ENTRY_LOAD_PAT) | CTL(ENTRY_LOAD_EFER) |           \
@@ -156,7 +159,7 @@ static void build_secondary(const struct vmcs12 *v01, const struct vmcs12 *v12,
 {
 	uint32_t sec01 = vmxe_secondary_controls(v01), sec12 = vmxe_secondary_controls(v12);
 	uint32_t sec = (sec01 & (SEC_OR_L1 | CTL(PROC2_ENABLE_VPID))) |
-		       (sec12 & (SEC_OR_L1 | SEC_ENABLE_L1)) | CTL(PROC2_ENABLE_EPT);
+		       (sec12 & (SEC_OR_L1 | SEC_ENABLE_L1 | SEC_EPT12)) | CTL(PROC2_ENABLE_EPT);
 
 	v02->SECONDARY_VM_EXEC_CONTROL = sec;
 	v02->EPT_POINTER = cfg->eptp;
@@ -225,7 +228,11 @@ static struct cr02 merge_cr(uint64_t l0_mask, uint64_t fixed0, uint64_t fixed1, 
 static void build_crs(const struct vmcs12 *v01, const struct vmcs12 *v12,
 		      const struct vmxe_merge_cfg *cfg, struct vmcs12 *v02)
 {
-	struct cr02 cr0 = merge_cr(v01->CR0_GUEST_HOST_MASK, cfg->cr0_fixed0, cfg->cr0_fixed1,
+	/* an unrestricted L2 (EPT12) may clear PE and PG (SDM 26.3.1.1) */
+	uint64_t cr0_fixed0 = (vmxe_secondary_controls(v12) & CTL(PROC2_UNRESTRICTED_GUEST))
+				      ? cfg->cr0_fixed0 & ~(CR0_PE | CR0_PG)
+				      : cfg->cr0_fixed0;
+	struct cr02 cr0 = merge_cr(v01->CR0_GUEST_HOST_MASK, cr0_fixed0, cfg->cr0_fixed1,
 				   v12->CR0_GUEST_HOST_MASK, v12->CR0_READ_SHADOW, v12->GUEST_CR0);
 	struct cr02 cr4 = merge_cr(v01->CR4_GUEST_HOST_MASK, cfg->cr4_fixed0, cfg->cr4_fixed1,
 				   v12->CR4_GUEST_HOST_MASK, v12->CR4_READ_SHADOW, v12->GUEST_CR4);
@@ -288,9 +295,12 @@ enum vmxe_merge_status vmxe_vmcs02_build(const struct vmcs12 *vmcs01, const stru
 	build_crs(vmcs01, vmcs12, cfg, vmcs02);
 	build_entry_exit(vmcs01, vmcs12, vmcs02);
 	vmcs02->VMCS_LINK_POINTER = VMXE_VMCS_LINK_NONE;
-	/* VMCS12's PDPTE fields mean something only with EPT12; vmxe_vmcs02_load_pdptes(). */
-	vmcs02->GUEST_PDPTE0 = vmcs02->GUEST_PDPTE1 = 0;
-	vmcs02->GUEST_PDPTE2 = vmcs02->GUEST_PDPTE3 = 0;
+	/* VMCS12's PDPTE fields mean something only with EPT12: with it they are L2's, as the
+	 * guest-state copy left them; without, vmxe_vmcs02_load_pdptes() reads them. */
+	if (!(vmxe_secondary_controls(vmcs12) & CTL(PROC2_ENABLE_EPT))) {
+		vmcs02->GUEST_PDPTE0 = vmcs02->GUEST_PDPTE1 = 0;
+		vmcs02->GUEST_PDPTE2 = vmcs02->GUEST_PDPTE3 = 0;
+	}
 	return VMXE_MERGE_OK;
 }
 
@@ -300,7 +310,8 @@ int vmxe_vmcs02_load_pdptes(struct vmcs12 *vmcs02, const struct vmxe_gmem *mem)
 	int rc;
 
 	if (!(vmcs02->GUEST_CR0 & CR0_PG) || !(vmcs02->GUEST_CR4 & CR4_PAE) ||
-	    (vmcs02->VM_ENTRY_CONTROLS & CTL(ENTRY_IA32E_MODE_GUEST)))
+	    (vmcs02->VM_ENTRY_CONTROLS & CTL(ENTRY_IA32E_MODE_GUEST)) ||
+	    (vmcs02->SECONDARY_VM_EXEC_CONTROL & CTL(PROC2_UNRESTRICTED_GUEST)))
 		return VMXE_GMEM_OK;
 	rc = vmxe_gmem_read(mem, vmcs02->GUEST_CR3 & PAE_PDPT_MASK, pdpte, sizeof(pdpte));
 	if (rc != VMXE_GMEM_OK)
@@ -361,13 +372,15 @@ static bool guest_field_saved(const struct vmcs12 *v12, size_t index)
 	uint32_t exit = v12->VM_EXIT_CONTROLS;
 
 	switch (index) {
-	case VMCS_FIELD_GUEST_CR0:
-	case VMCS_FIELD_GUEST_CR4:
-	case VMCS_FIELD_VMCS_LINK_POINTER:
 	case VMCS_FIELD_GUEST_PDPTE0:
 	case VMCS_FIELD_GUEST_PDPTE1:
 	case VMCS_FIELD_GUEST_PDPTE2:
 	case VMCS_FIELD_GUEST_PDPTE3:
+		/* with EPT12 the CPU's PDPTEs are L2's (SDM 28.3.4) */
+		return vmxe_secondary_controls(v12) & CTL(PROC2_ENABLE_EPT);
+	case VMCS_FIELD_GUEST_CR0:
+	case VMCS_FIELD_GUEST_CR4:
+	case VMCS_FIELD_VMCS_LINK_POINTER:
 	case VMCS_FIELD_VMX_PREEMPTION_TIMER_VALUE:
 	case VMCS_FIELD_GUEST_IA32_PERF_GLOBAL_CTRL:
 	case VMCS_FIELD_GUEST_IA32_FRED_CONFIG:

@@ -375,9 +375,9 @@ static const struct row rows[] = {
 	{ "EPT misconfiguration", R(EPT_MISCONFIG), .want = L0 },
 	{ "SPP event", R(SPP_EVENT), .want = L0 },
 	{ "EPT violation, L1 EPT", R(EPT_VIOLATION), .proc2 = CTL(PROC2_ENABLE_EPT),
-	  .want = UNKNOWN },
+	  .want = L0 },
 	{ "EPT misconfig., L1 EPT", R(EPT_MISCONFIG), .proc2 = CTL(PROC2_ENABLE_EPT),
-	  .want = UNKNOWN },
+	  .want = L0 },
 	{ "PML full", R(PML_FULL), .want = L0 },
 	/* no rule */
 	{ "reason 35", 35, .want = UNKNOWN },

@@ -290,16 +290,38 @@ static void test_secondary(void **state)
 	free(v01), free(v12), free(v02);
 }
 
-/* L1's controls that need EPT12 or an L0-owned page VMCS02 lacks are refused, as is a missing
- * VPID for L2. */
+/* With EPT12, L2 runs on the EPT02 L0 gives (cfg), may be unrestricted (CR0.PE/PG then free),
+ * and keeps VMCS12's PDPTEs both ways. */
+static void test_ept12(void **state)
+{
+	struct vmcs12 *v01 = new_vmcs01(), *v12 = new_vmcs12(), *v02 = new_vmcs(), *back;
+
+	(void)state;
+	v12->CPU_BASED_VM_EXEC_CONTROL |= CTL(PROC_SECONDARY_CONTROLS);
+	v12->SECONDARY_VM_EXEC_CONTROL |= CTL(PROC2_ENABLE_EPT) | CTL(PROC2_UNRESTRICTED_GUEST);
+	v12->GUEST_CR0 &= ~(1ull << 31 | 1ull); /* real mode */
+	v12->GUEST_PDPTE2 = 0x1234001;
+	build_ok(v01, v12, v02);
+	assert_int_equal(v02->EPT_POINTER, cfg.eptp);
+	assert_true(v02->SECONDARY_VM_EXEC_CONTROL & CTL(PROC2_UNRESTRICTED_GUEST));
+	assert_int_equal(v02->GUEST_CR0 & (1ull << 31 | 1ull), 0);
+	assert_int_equal(v02->GUEST_PDPTE2, 0x1234001);
+	v02->GUEST_PDPTE2 = 0x5678001; /* as the CPU saves it on an exit */
+	back = new_vmcs12();
+	*back = *v12;
+	vmxe_vmcs02_to_vmcs12(v02, back);
+	assert_int_equal(back->GUEST_PDPTE2, 0x5678001);
+	free(v01), free(v12), free(v02), free(back);
+}
+
+/* L1's controls that need an L0-owned page VMCS02 lacks are refused, as is a missing VPID for
+ * L2. */
 static void test_refused_controls(void **state)
 {
 	static const struct {
 		uint32_t field; /* VMCS_FIELD_* index */
 		uint32_t bit;
 	} rows[] = {
-	    {VMCS_FIELD_SECONDARY_VM_EXEC_CONTROL, CTL(PROC2_ENABLE_EPT)},
-	    {VMCS_FIELD_SECONDARY_VM_EXEC_CONTROL, CTL(PROC2_UNRESTRICTED_GUEST)},
 	    {VMCS_FIELD_SECONDARY_VM_EXEC_CONTROL, CTL(PROC2_VIRT_APIC_ACCESSES)},
 	    {VMCS_FIELD_SECONDARY_VM_EXEC_CONTROL, CTL(PROC2_VMCS_SHADOWING)},
 	    {VMCS_FIELD_SECONDARY_VM_EXEC_CONTROL, CTL(PROC2_ENABLE_PML)},
@@ -881,6 +903,7 @@ int main(void)
 	    cmocka_unit_test(test_io_policy),
 	    cmocka_unit_test(test_secondary),
 	    cmocka_unit_test(test_refused_controls),
+	    cmocka_unit_test(test_ept12),
 	    cmocka_unit_test(test_exception_bitmap),
 	    cmocka_unit_test(test_cr_masks_and_shadows),
 	    cmocka_unit_test(test_tsc_offset),
