@@ -17,6 +17,8 @@ from . import build, deps, run
 CONFIGS_FILE = os.path.join(build.ROOT, "experiments", "configs.txt")
 PLOT_SCRIPT = os.path.join(build.ROOT, "experiments", "plot.py")
 DEFAULT_OUT = os.path.join(build.ROOT, "out", "experiments", "exit-multiplication")
+# Shared by every --out: a result is keyed by all that decides it, wherever its rows are written.
+CACHE_DIR = os.path.join(build.ROOT, "out", "experiments", "cache")
 WORKLOADS = ("cpuid", "io", "hlt", "vmcall", "mmio", "pf")
 ROLES = ("baseline", "peer", "-")
 LEVEL = "l2"  # exit multiplication is about L2's exits: every workload runs in L2
@@ -89,12 +91,12 @@ def artifacts_digest(art):
     return h.hexdigest()
 
 
-def cache_path(out_dir, digest, config, workload, iterations, repeat):
+def cache_path(cache_dir, digest, config, workload, iterations, repeat):
     inputs = {"artifacts": digest, "l0_options": config["l0_options"],
               "l1_append": config["l1_append"], "level": LEVEL, "workload": workload,
               "iterations": iterations, "repeat": repeat}
     key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:24]
-    return os.path.join(out_dir, "cache", "%s-%s-%s.json" % (config["name"], workload, key))
+    return os.path.join(cache_dir, "%s-%s-%s.json" % (config["name"], workload, key))
 
 
 def read_cache(path):
@@ -113,7 +115,7 @@ def write_cache(path, result):
     os.replace(tmp, path)  # never a half-written entry
 
 
-def plan(configs, workloads, iterations, repeats, out_dir, digest):
+def plan(configs, workloads, iterations, repeats, cache_dir, digest):
     """Returns (cached, boots): the results already in the cache as {(config, workload, repeat):
     result}, and the boots still to run, one per (configuration, repeat) with the workloads
     that miss a result."""
@@ -122,7 +124,7 @@ def plan(configs, workloads, iterations, repeats, out_dir, digest):
         for c in configs:
             todo = []
             for w in workloads:
-                r = read_cache(cache_path(out_dir, digest, c, w, iterations, rep))
+                r = read_cache(cache_path(cache_dir, digest, c, w, iterations, rep))
                 if r and r.get("ok"):
                     cached[(c["name"], w, rep)] = r
                 else:
@@ -161,9 +163,9 @@ class Progress:
                 i, self.total, "FAILED" if failed else "done", wall, self.done, self.total, est))
 
 
-def run_boots(art, boots, iterations, jobs, timeout_s, out_dir, digest, command):
-    """Runs the boots, up to jobs at a time; caches each successful workload result as soon as
-    its boot ends. Returns ({(config, workload, repeat): result}, [failure messages])."""
+def run_boots(art, boots, iterations, jobs, timeout_s, cache_dir, digest, command):
+    """Runs the boots, up to jobs at a time. Returns ({(config, workload, repeat): result},
+    [failure messages])."""
     progress = Progress(len(boots), jobs)
     results, failures = {}, []
 
@@ -175,11 +177,18 @@ def run_boots(art, boots, iterations, jobs, timeout_s, out_dir, digest, command)
             art, c["l0_options"], [(w, iterations) for w in boot["workloads"]], timeout_s,
             l1_append=c["l1_append"], quiet=True, level=LEVEL,
             label="%s-r%d" % (c["name"], boot["repeat"]))
+        # Cached here, as the boot ends: a boot that finishes after an interruption still counts.
+        for r in rs:
+            r["command"] = command
+            if r["ok"]:
+                write_cache(cache_path(cache_dir, digest, c, r["workload"], iterations,
+                                       boot["repeat"]), r)
         failed = bool(outcome["reason"]) or not all(r["ok"] for r in rs)
         progress.finished(i, boot, time.monotonic() - t0, failed)
         return boot, rs, outcome
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+    try:
         futures = [pool.submit(one, i, b) for i, b in enumerate(boots, 1)]
         for fut in concurrent.futures.as_completed(futures):
             boot, rs, outcome = fut.result()
@@ -189,14 +198,14 @@ def run_boots(art, boots, iterations, jobs, timeout_s, out_dir, digest, command)
                     c["name"], boot["repeat"], outcome["stage"], outcome["reason"],
                     outcome["serial_log"]))
             for r in rs:
-                r["command"] = command
-                key = (c["name"], r["workload"], boot["repeat"])
-                results[key] = r
-                if r["ok"]:
-                    write_cache(cache_path(out_dir, digest, c, r["workload"], iterations,
-                                           boot["repeat"]), r)
-                elif not outcome["reason"]:
+                results[(c["name"], r["workload"], boot["repeat"])] = r
+                if not r["ok"] and not outcome["reason"]:
                     failures.append("%s/%s: %s" % (c["name"], r["workload"], r.get("error")))
+    except KeyboardInterrupt:
+        progress.say("interrupted: no new boots; the ones running finish and are cached")
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return results, failures
 
 
@@ -353,13 +362,13 @@ def cmd_exit_multiplication(args):
     if missing:
         raise ExperimentError("not built: %s (run without --no-build)" % ", ".join(missing))
     digest = artifacts_digest(art)
-    cached, boots = plan(configs, workloads, args.iterations, args.repeat, args.out, digest)
+    cached, boots = plan(configs, workloads, args.iterations, args.repeat, CACHE_DIR, digest)
     print("turtle: %d configuration(s) x %d workload(s) x %d repeat(s): %d result(s) cached, "
           "%d boot(s) to run, %d at a time" % (len(configs), len(workloads), args.repeat,
                                                len(cached), len(boots), args.jobs),
           file=sys.stderr, flush=True)
-    fresh, failures = run_boots(art, boots, args.iterations, args.jobs, args.timeout, args.out,
-                                digest, command)
+    fresh, failures = run_boots(art, boots, args.iterations, args.jobs, args.timeout,
+                                CACHE_DIR, digest, command)
     rows = []
     for rep in range(1, args.repeat + 1):
         for c in configs:
@@ -370,7 +379,10 @@ def cmd_exit_multiplication(args):
                 elif key in cached:
                     rows.append(make_row(c, w, rep, cached[key], True))
     write_results(add_ratios(rows), args.out)
-    for line in table(rows):
+    lines = table(rows)
+    with open(os.path.join(args.out, "table.txt"), "w") as f:
+        f.write("# %s\n" % command + "\n".join(lines) + "\n")
+    for line in lines:
         print(line)
     paths = plot(args.out) if any(r["ok"] for r in rows) else []
     print("\nresults: %s, %s" % (os.path.join(args.out, "results.csv"),
@@ -406,7 +418,7 @@ def add_parser(sub):
                    help="Bochs boots in parallel (default: %(default)s, the cores)")
     s.add_argument("--repeat", type=int, default=1,
                    help="boots per configuration, to show the spread between runs (default 1)")
-    s.add_argument("--out", default=DEFAULT_OUT, help="results, plots and cache (default: "
+    s.add_argument("--out", default=DEFAULT_OUT, help="results, table and plots (default: "
                    "out/experiments/exit-multiplication)")
     s.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_S, help="seconds per boot")
     s.add_argument("--no-build", action="store_true", help="use the existing build")
