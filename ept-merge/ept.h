@@ -162,4 +162,23 @@ static inline unsigned int eptm_eptp_memtype(uint64_t eptp)
 	return (unsigned int)(eptp & EPTP_MEMTYPE_MASK);
 }
 
+/* Exit qualification of an EPT violation (SDM Vol. 3C 28.2.1, Table 28-7): the access (bits 2:0,
+ * the same positions as EPTM_R/W/X), the AND of R/W/X over the EPT entries the walk used (bits
+ * 5:3), whether the guest-linear address is valid (7) and is the one translated rather than a
+ * guest paging-structure access (8, meaningful when 7 is set), NMI unblocking by IRET (12). */
+#define EPTM_QUAL_READ (1ull << 0)
+#define EPTM_QUAL_WRITE (1ull << 1)
+#define EPTM_QUAL_FETCH (1ull << 2)
+#define EPTM_QUAL_ACCESS_MASK (EPTM_QUAL_READ | EPTM_QUAL_WRITE | EPTM_QUAL_FETCH)
+#define EPTM_QUAL_PERMS_SHIFT 3
+#define EPTM_QUAL_GLA_VALID (1ull << 7)
+#define EPTM_QUAL_GLA_TRANSLATED (1ull << 8)
+#define EPTM_QUAL_NMI_UNBLOCKING (1ull << 12)
+
+/* Whether an EPTP enables accessed and dirty flags (SDM Vol. 3C 29.3.5). */
+static inline bool eptm_eptp_ad(uint64_t eptp)
+{
+	return (eptp & EPTP_AD_ENABLE) != 0;
+}
+
 #endif /* EPT_MERGE_EPT_H */
