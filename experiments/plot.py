@@ -24,6 +24,14 @@ CONFIG_COLORS = plt.get_cmap("Set2").colors
 HATCHES = ("", "//", "..", "xx", "\\\\", "oo")
 
 
+def config_styles(rows):
+    """{configuration: (color, hatch)} over every configuration of the results, in their order,
+    so that a configuration looks the same in every plot."""
+    _, configs = order(rows)
+    return {c: (CONFIG_COLORS[i % len(CONFIG_COLORS)], HATCHES[i % len(HATCHES)])
+            for i, c in enumerate(configs)}
+
+
 def first_repeat(rows):
     return [r for r in rows if r["ok"] and r["repeat"] == 1]
 
@@ -74,17 +82,18 @@ def grouped(n_workloads, n_configs, width=0.8):
     return w, lambda i, j: i + (j - (n_configs - 1) / 2) * w
 
 
-def label_configs(ax, positions, names, workloads):
+def label_configs(ax, positions, workloads):
     """Configuration names under each bar, workload names under each group."""
     ax.set_xticks([p for p, _ in positions], [n for _, n in positions], rotation=30,
                   ha="right", fontsize=8)
     sec = ax.secondary_xaxis("bottom")
     sec.set_xticks(range(len(workloads)), [xlabel(w) for w in workloads])
-    sec.tick_params(length=0, pad=58)
+    # below the rotated configuration names, however long they are (points, for 8 pt text at 30°)
+    sec.tick_params(length=0, pad=16 + 3.2 * max(len(n) for _, n in positions))
     sec.spines["bottom"].set_visible(False)
 
 
-def plot_multiplication(rows, out_dir):
+def plot_multiplication(rows, out_dir, styles):
     """(1) L0 exits per L2 exit, stacked: the L2 exit, then the L1 exits of its episode by
     reason."""
     title = "Exit multiplication: L0 exits per L2 exit, by the exit that caused them"
@@ -128,7 +137,7 @@ def plot_multiplication(rows, out_dir):
                     va="bottom", fontsize=8)
             positions.append((x(i, j), c))
     floor = ax.axhline(2, color="black", linestyle=":", linewidth=1)
-    label_configs(ax, positions, configs, workloads)
+    label_configs(ax, positions, workloads)
     ax.set_ylabel("L0 exits per L2 exit (count)")
     ax.set_title(title)
     handles, labels = ax.get_legend_handles_labels()
@@ -141,7 +150,7 @@ def plot_multiplication(rows, out_dir):
     return save(fig, out_dir, "exit_multiplication")
 
 
-def plot_cycles(rows, out_dir):
+def plot_cycles(rows, out_dir, styles):
     """(2) Cycles per L2 operation over single level's, per workload and configuration."""
     rows = [r for r in first_repeat(rows)
             if r["role"] != "baseline" and r["ratio_to_single_level"] is not None]
@@ -160,14 +169,13 @@ def plot_cycles(rows, out_dir):
             if r is None:
                 continue
             ratio = r["ratio_to_single_level"]
-            ax.bar(x(i, j), ratio, width * 0.9, color=CONFIG_COLORS[j % len(CONFIG_COLORS)],
-                   hatch=HATCHES[j % len(HATCHES)], edgecolor="black", linewidth=0.5,
+            ax.bar(x(i, j), ratio, width * 0.9, color=styles[c][0], hatch=styles[c][1],
+                   edgecolor="black", linewidth=0.5,
                    label=None if c in drawn else c)
             drawn.add(c)
             ax.text(x(i, j), ratio, "%.1fx\n%.0f" % (ratio, r["cycles_per_iteration"]),
                     ha="center", va="bottom", fontsize=7)
-    ax.axhline(1, color="black", linewidth=1)
-    ax.text(-0.45, 1, "single level = 1", va="bottom", fontsize=7)
+    ax.axhline(1, color="black", linewidth=1, label="single level (= 1)")
     ax.set_xticks(range(len(workloads)), [xlabel(w) for w in workloads])
     ax.set_ylabel("cycles per L2 operation / single level's (x)")
     ax.set_title(title + "\n(label: ratio, and TSC cycles per operation)")
@@ -178,7 +186,7 @@ def plot_cycles(rows, out_dir):
     return save(fig, out_dir, "cycles_ratio")
 
 
-def plot_episodes(rows, out_dir):
+def plot_episodes(rows, out_dir, styles):
     """(3) Episodes by their length (L1 exits between an L2 exit and L2's next entry), as a
     share of each configuration's episodes, one panel per workload."""
     title = "Episode lengths: L1 exits from an L2 exit reflected to L1 until L2 runs again"
@@ -202,8 +210,8 @@ def plot_episodes(rows, out_dir):
             xs = sorted(lengths)
             ax.bar([k + (j - (len(present) - 1) / 2) * width for k in xs],
                    [100 * lengths[k] / total for k in xs], width,
-                   color=CONFIG_COLORS[configs.index(c) % len(CONFIG_COLORS)],
-                   edgecolor="black", linewidth=0.5, label=c)
+                   color=styles[c][0], hatch=styles[c][1], edgecolor="black",
+                   linewidth=0.5, label=c)
         ax.set_title(xlabel(w).replace("\n", " "), fontsize=10)
         ax.set_xlabel("L1 exits per episode")
         ax.set_ylabel("episodes (%, log scale)")
@@ -236,8 +244,9 @@ def main(argv):
     with open(argv[1]) as f:
         rows = json.load(f)
     os.makedirs(argv[2], exist_ok=True)
+    styles = config_styles(rows)
     for draw in (plot_multiplication, plot_cycles, plot_episodes):
-        for path in draw(rows, argv[2]):
+        for path in draw(rows, argv[2], styles):
             print(path)
 
 

@@ -29,9 +29,10 @@ DEFAULT_TIMEOUT_S = 900
 COLUMNS = ["workload", "configuration", "role", "l0_options", "l0_options_effective", "l1_append",
            "iterations", "repeat", "ok", "error", "l2_exits", "l2_exits_per_iteration", "l0_exits_total",
            "l0_exits_per_l2_exit", "cycles_per_iteration", "ratio_to_single_level",
-           "ratio_to_peer", "l0_exits", "l0_exits_per_l2_exit_by_reason", "l0_episodes",
-           "commit", "command", "wall_s", "serial_log", "cached"]
-JSON_COLUMNS = ("ratio_to_peer", "l0_exits", "l0_exits_per_l2_exit_by_reason", "l0_episodes")
+           "ratio_to_peer", "l0_exits", "l0_cycles", "l0_exits_per_l2_exit_by_reason",
+           "l0_episodes", "commit", "command", "wall_s", "serial_log", "cached"]
+JSON_COLUMNS = ("ratio_to_peer", "l0_exits", "l0_cycles", "l0_exits_per_l2_exit_by_reason",
+                "l0_episodes")
 
 
 class ExperimentError(Exception):
@@ -224,7 +225,7 @@ def make_row(config, workload, repeat, r, cached):
         "l0_exits_total": r["l0_exits_total"], "l0_exits_per_l2_exit": r["l0_exits_per_l2_exit"],
         "cycles_per_iteration": r["cycles_per_iteration"],
         "ratio_to_single_level": None, "ratio_to_peer": None,  # filled by add_ratios()
-        "l0_exits": r["l0_exits"],
+        "l0_exits": r["l0_exits"], "l0_cycles": r["l0_cycles"],
         "l0_exits_per_l2_exit_by_reason": r["l0_exits_per_l2_exit_by_reason"],
         "l0_episodes": r["l0_episodes"],
         "commit": r["run"]["commit"], "command": r.get("command"), "wall_s": r["run"]["wall_s"],
