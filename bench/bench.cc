@@ -8,7 +8,8 @@
 
 #include "bench/shim.h"
 
-namespace {
+namespace
+{
 
 bench_state *state_or_skip(benchmark::State &st)
 {
@@ -106,8 +107,9 @@ void BM_vmcs12_vmread(benchmark::State &st)
 // Listed so that every benchmark the experiments issue names is in the JSON, with the reason.
 void BM_ept02_fill(benchmark::State &st)
 {
-	st.SkipWithError("pending: ept-merge/ has no EPT02 fill API yet (only the EPT entry format, "
-			 "ept.h); this benchmark times it once eptm_ exists");
+	st.SkipWithError(
+	    "pending: ept-merge/ has no EPT02 fill API yet (only the EPT entry format, "
+	    "ept.h); this benchmark times it once eptm_ exists");
 	for (auto _ : st) {
 	}
 }

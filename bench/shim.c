@@ -12,7 +12,6 @@
 #include "vmx-emul/reflect.h"
 #include "vmx-emul/vmcs02_merge.h"
 
-
 #define IO_PORT	     0x80u
 #define MSR_DEBUGCTL 0x1d9u
 
@@ -25,9 +24,8 @@ struct bench_state {
 };
 
 static const char *const check_names[BENCH_CHECK_STAGES] = {"all", "controls", "host_state",
-							     "guest_state", "msr_load"};
-static const char *const exit_names[BENCH_EXITS] = {"cpuid", "hlt", "io", "rdmsr",
-						    "ept_violation"};
+							    "guest_state", "msr_load"};
+static const char *const exit_names[BENCH_EXITS] = {"cpuid", "hlt", "io", "rdmsr", "ept_violation"};
 
 const char *bench_check_name(int stage)
 {
@@ -47,10 +45,9 @@ static void build_vmcs01(struct vmcs12 *v)
 	v->CPU_BASED_VM_EXEC_CONTROL = M(PROC_USE_MSR_BITMAPS) | M(PROC_SECONDARY_CONTROLS);
 	v->SECONDARY_VM_EXEC_CONTROL = M(PROC2_ENABLE_EPT) | M(PROC2_ENABLE_VPID) |
 				       M(PROC2_UNRESTRICTED_GUEST) | M(PROC2_ENABLE_RDTSCP);
-	v->VM_EXIT_CONTROLS = M(EXIT_HOST_ADDR_SPACE_SIZE) | M(EXIT_SAVE_EFER) |
-			      M(EXIT_LOAD_EFER) | M(EXIT_SAVE_PAT) | M(EXIT_LOAD_PAT);
-	v->VM_ENTRY_CONTROLS =
-	    M(ENTRY_IA32E_MODE_GUEST) | M(ENTRY_LOAD_EFER) | M(ENTRY_LOAD_PAT);
+	v->VM_EXIT_CONTROLS = M(EXIT_HOST_ADDR_SPACE_SIZE) | M(EXIT_SAVE_EFER) | M(EXIT_LOAD_EFER) |
+			      M(EXIT_SAVE_PAT) | M(EXIT_LOAD_PAT);
+	v->VM_ENTRY_CONTROLS = M(ENTRY_IA32E_MODE_GUEST) | M(ENTRY_LOAD_EFER) | M(ENTRY_LOAD_PAT);
 	v->GUEST_IA32_EFER = EFER_64;
 	v->GUEST_IA32_PAT = PAT_DEFAULT;
 	v->HOST_CR0 = CR0_64;
@@ -91,8 +88,7 @@ struct bench_state *bench_new(const char **why)
 	fixture_setup(NULL);
 	build_valid(&s->checked);
 	s->vmcs12 = s->checked;
-	s->vmcs12.SECONDARY_VM_EXEC_CONTROL &=
-	    ~(M(PROC2_ENABLE_EPT) | M(PROC2_UNRESTRICTED_GUEST));
+	s->vmcs12.SECONDARY_VM_EXEC_CONTROL &= ~(M(PROC2_ENABLE_EPT) | M(PROC2_UNRESTRICTED_GUEST));
 	s->vmcs12.EPT_POINTER = 0;
 	build_vmcs01(&s->vmcs01);
 	s->vmcs01_guest = s->vmcs01;
@@ -160,7 +156,7 @@ int bench_check(struct bench_state *s, int stage)
 int bench_vmcs02_build(struct bench_state *s)
 {
 	return vmxe_vmcs02_build(&s->vmcs01, &s->vmcs12, &s->cfg, &s->vmcs02) == VMXE_MERGE_OK ? 0
-												: -1;
+											       : -1;
 }
 
 int bench_reflect(struct bench_state *s, int exit)

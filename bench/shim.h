@@ -39,11 +39,11 @@ int bench_vmcs02_build(struct bench_state *s);
 
 /* Exits from L2 that the reflection benchmark decides and, when L1's, reflects. */
 enum bench_exit {
-	BENCH_EXIT_CPUID,   /* unconditional: L1's */
-	BENCH_EXIT_HLT,     /* HLT exiting on: L1's */
-	BENCH_EXIT_IO,      /* OUT to port 0x80, set in L1's I/O bitmap: L1's */
-	BENCH_EXIT_RDMSR,   /* RDMSR of IA32_DEBUGCTL, clear in L1's MSR bitmap: L0's */
-	BENCH_EXIT_EPT,     /* EPT violation, L1 without EPT: L0's */
+	BENCH_EXIT_CPUID, /* unconditional: L1's */
+	BENCH_EXIT_HLT,	  /* HLT exiting on: L1's */
+	BENCH_EXIT_IO,	  /* OUT to port 0x80, set in L1's I/O bitmap: L1's */
+	BENCH_EXIT_RDMSR, /* RDMSR of IA32_DEBUGCTL, clear in L1's MSR bitmap: L0's */
+	BENCH_EXIT_EPT,	  /* EPT violation, L1 without EPT: L0's */
 	BENCH_EXITS
 };
 const char *bench_exit_name(int exit);

@@ -27,10 +27,11 @@ DEFAULT_TIMEOUT_S = 900
 # results.csv, one row per (configuration, workload, repeat); the JSON-valued columns hold
 # JSON text.
 COLUMNS = ["workload", "configuration", "role", "l0_options", "l0_options_effective", "l1_append",
-           "iterations", "repeat", "ok", "error", "l2_exits", "l2_exits_per_iteration", "l0_exits_total",
-           "l0_exits_per_l2_exit", "cycles_per_iteration", "ratio_to_single_level",
-           "ratio_to_peer", "l0_exits", "l0_cycles", "l0_exits_per_l2_exit_by_reason",
-           "l0_episodes", "commit", "command", "wall_s", "serial_log", "cached"]
+           "iterations", "repeat", "ok", "error", "l2_exits", "l2_exits_per_iteration",
+           "l0_exits_total", "l0_exits_per_l2_exit", "cycles_per_iteration",
+           "ratio_to_single_level", "ratio_to_peer", "l0_exits", "l0_cycles",
+           "l0_exits_per_l2_exit_by_reason", "l0_episodes", "commit", "command", "wall_s",
+           "serial_log", "cached"]
 JSON_COLUMNS = ("ratio_to_peer", "l0_exits", "l0_cycles", "l0_exits_per_l2_exit_by_reason",
                 "l0_episodes")
 
@@ -220,8 +221,9 @@ def make_row(config, workload, repeat, r, cached):
     return {
         "workload": workload, "configuration": config["name"], "role": config["role"],
         "l0_options": config["l0_options"], "l0_options_effective": r["l0_options_effective"],
-        "l1_append": config["l1_append"], "iterations": it, "repeat": repeat, "ok": r["ok"], "error": r.get("error"),
-        "l2_exits": r["l2_exits"], "l2_exits_per_iteration": per(r["l2_exits"], it),
+        "l1_append": config["l1_append"], "iterations": it, "repeat": repeat, "ok": r["ok"],
+        "error": r.get("error"), "l2_exits": r["l2_exits"],
+        "l2_exits_per_iteration": per(r["l2_exits"], it),
         "l0_exits_total": r["l0_exits_total"], "l0_exits_per_l2_exit": r["l0_exits_per_l2_exit"],
         "cycles_per_iteration": r["cycles_per_iteration"],
         "ratio_to_single_level": None, "ratio_to_peer": None,  # filled by add_ratios()
