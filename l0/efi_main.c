@@ -17,7 +17,7 @@
 
 #define CMDLINE_MAX (L0_CMDLINE_MAX + 1024)
 #define SOURCE_MAX 256
-#define USAGE_MAX 1024
+#define USAGE_MAX 2048
 
 static char cmdline[CMDLINE_MAX];
 static struct l0_options options;

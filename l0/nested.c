@@ -191,7 +191,8 @@ static enum l0_action enter_l2(struct l0_vcpu *v, bool launch)
 		.maxphyaddr = n->maxphyaddr,
 		.linear_bits = LINEAR_BITS_4LEVEL,
 	};
-	const struct vmxe_merge_cfg cfg = {
+	const bool ept12 = vmxe_secondary_controls(n->vmx.vmcs12) & VMX_MASK(VMX_PROC2_ENABLE_EPT);
+	struct vmxe_merge_cfg cfg = {
 		.eptp = v->ept01.eptp,
 		.msr_bitmap_hpa = n->msr_bitmap02_pa,
 		.io_bitmap_a_hpa = n->io_bitmap02_pa,
@@ -229,6 +230,15 @@ static enum l0_action enter_l2(struct l0_vcpu *v, bool launch)
 		return entry_failure(v, VMX_EXIT_REASON_ENTRY_FAILURE | VMX_EXIT_ENTRY_FAIL_MSR_LOADING,
 				     1);
 	}
+	if (ept12) {
+		cfg.eptp = eptm_eptp02(&n->eptm, n->vmx.vmcs12->EPT_POINTER);
+		if (n->prefill_pending)
+			(void)eptm_prefill(&n->eptm, n->vmx.vmcs12->EPT_POINTER, n->prefill_gpa,
+					   n->prefill_access);
+		if (eptm_take_flush(&n->eptm) && l0_invept_all() != L0_VMX_OK)
+			return L0_ACTION_FATAL;
+	}
+	n->prefill_pending = false;
 	if (vmxe_vmcs02_build(n->vmcs01, n->vmx.vmcs12, &cfg, n->vmcs02) != VMXE_MERGE_OK) {
 		l0_log("VMCS02 cannot honour VMCS12's controls");
 		return L0_ACTION_FATAL;
@@ -250,6 +260,28 @@ static enum l0_action enter_l2(struct l0_vcpu *v, bool launch)
 	n->vmcs02_launched = true;
 	n->l2_entries++;
 	return L0_ACTION_RESUME;
+}
+
+/* L1's INVEPT and INVVPID: EPT02 trees derived from what L1 names go (ept-merge), and the CPU
+ * drops cached translations. Every L2 runs with VPID L2_VPID, whatever VPID L1 gave it, so an
+ * INVVPID of any kind flushes that one tag: more than L1 asked, never less. */
+static bool invalidate(struct l0_vcpu *v, const struct vmxe_invalidation *inv)
+{
+	struct l0_nested *n = &v->nested;
+
+	switch (inv->kind) {
+	case VMXE_INV_NONE:
+		return true;
+	case VMXE_INV_EPT_SINGLE:
+		eptm_invept_single(&n->eptm, inv->eptp);
+		break;
+	case VMXE_INV_EPT_ALL:
+		eptm_invept_all(&n->eptm);
+		break;
+	default:
+		return l0_invvpid_single(L2_VPID) == L0_VMX_OK;
+	}
+	return !eptm_take_flush(&n->eptm) || l0_invept_all() == L0_VMX_OK;
 }
 
 enum l0_action l0_nested_vmx_insn(struct l0_vcpu *v, const struct l0_exit *exit)
@@ -279,6 +311,8 @@ enum l0_action l0_nested_vmx_insn(struct l0_vcpu *v, const struct l0_exit *exit)
 	if (r.refused)
 		l0_log("L1's %s named 0x%llx, not L1 memory", vmxe_exit_reason_name(exit->basic_reason),
 		       (unsigned long long)r.refused_gpa);
+	if (r.kind == VMXE_INSN_SUCCEED && !invalidate(v, &r.inv))
+		return L0_ACTION_FATAL;
 	switch (r.kind) {
 	case VMXE_INSN_SUCCEED:
 	case VMXE_INSN_FAIL_INVALID:
@@ -321,6 +355,47 @@ static void decode_l2_exit(struct l0_vcpu *v, const struct l0_exit *e, struct vm
 				       : ((uint64_t *)v->regs)[gpr];
 }
 
+#define EPTQ_ACCESS_BITS 0x7ull /* exit qualification bits 2:0: read, write, fetch */
+
+/* An EPT violation of L2 on EPT02: EPT12 (in L1's memory) and EPT01 decide (ept-merge). */
+static enum l0_action l2_ept_violation(struct l0_vcpu *v, const struct l0_exit *exit,
+				       struct vmxe_exit *x, const struct l0_exit_table *l0_handlers)
+{
+	struct l0_nested *n = &v->nested;
+	uint64_t eptp12 = n->vmx.vmcs12->EPT_POINTER;
+	struct eptm_outcome out;
+	struct l0_exit at_l1;
+
+	switch (eptm_l2_ept_violation(&n->eptm, eptp12, x->guest_physical_address,
+				      x->qualification, &out)) {
+	case EPTM_RESUME_L2:
+		if (eptm_take_flush(&n->eptm) && l0_invept_all() != L0_VMX_OK)
+			return L0_ACTION_FATAL;
+		return L0_ACTION_RESUME;
+	case EPTM_REFLECT_VIOLATION:
+		x->qualification = out.qualification;
+		n->prefill_pending = true;
+		n->prefill_gpa = x->guest_physical_address;
+		n->prefill_access = x->qualification & EPTQ_ACCESS_BITS;
+		n->reflected++;
+		return return_to_l1(v, x, true);
+	case EPTM_REFLECT_MISCONFIG:
+		x->reason = VMX_EXIT_EPT_MISCONFIG;
+		x->qualification = 0;
+		n->reflected++;
+		return return_to_l1(v, x, true);
+	case EPTM_L0_EPT01:
+		/* L1's EPT12 points L2 at L1-physical memory EPT01 refuses (L0's): L0 answers as it
+		 * would L1, at the L1-physical address */
+		at_l1 = *exit;
+		at_l1.guest_phys = out.l1gpa;
+		n->vmcs02_hw_valid = false;
+		return l0_exit_dispatch(l0_handlers, v, &at_l1);
+	default:
+		return L0_ACTION_FATAL;
+	}
+}
+
 enum l0_action l0_nested_l2_exit(struct l0_vcpu *v, const struct l0_exit *exit,
 				 const struct l0_exit_table *l0_handlers)
 {
@@ -328,6 +403,9 @@ enum l0_action l0_nested_l2_exit(struct l0_vcpu *v, const struct l0_exit *exit,
 	struct vmxe_exit x;
 
 	decode_l2_exit(v, exit, &x);
+	if (exit->basic_reason == VMX_EXIT_EPT_VIOLATION &&
+	    (vmxe_secondary_controls(n->vmx.vmcs12) & VMX_MASK(VMX_PROC2_ENABLE_EPT)))
+		return l2_ept_violation(v, exit, &x, l0_handlers);
 	switch (vmxe_l1_wants_exit(n->vmx.vmcs12, &x, &n->gmem)) {
 	case VMXE_ROUTE_L1:
 		n->reflected++;
@@ -354,7 +432,59 @@ bool l0_nested_rdmsr(struct l0_vcpu *v, uint32_t msr, uint64_t *value)
 	return vmxe_vcaps_read(&v->nested.l1_caps, msr, value);
 }
 
-bool l0_nested_init(struct l0_vcpu *v)
+/* EPT01's translation for ept-merge: the same walk the CPU does over EPT01. */
+static bool ept01_translate(void *ctx, uint64_t l1gpa, struct eptm_xlate *out)
+{
+	struct l0_vcpu *v = ctx;
+	struct l0_page_access pages = { l0_host_identity_va, NULL };
+	struct l0_ept_xlate x;
+
+	if (l0_ept01_translate(&pages, v->ept01.eptp, l1gpa, &x) != L0_EPT01_OK)
+		return false;
+	*out = (struct eptm_xlate){ .addr = x.hpa, .perms = x.perms, .memtype = x.memtype,
+				    .ignore_pat = x.ignore_pat, .level = x.level };
+	return true;
+}
+
+/* The pool of EPT02 pages: consecutive pool pages. */
+#define EPT02_POOL_PAGES 192
+
+static bool reserve_ept02_pool(struct l0_nested *n, struct l0_host *host)
+{
+	uint64_t pa;
+
+	for (int i = 0; i < EPT02_POOL_PAGES; i++) {
+		void *p = l0_host_alloc_page(host, &pa);
+
+		if (!p || (i && pa != n->ept02_pool_hpa + (uint64_t)i * 4096))
+			return false;
+		if (!i) {
+			n->ept02_pool_va = p;
+			n->ept02_pool_hpa = pa;
+		}
+	}
+	return true;
+}
+
+/* From the running copy: the callbacks and pointers ept-merge keeps must be the copy's. */
+static bool start_ept02(struct l0_vcpu *v)
+{
+	struct l0_nested *n = &v->nested;
+	struct eptm_config cfg = {
+		.pool_va = n->ept02_pool_va,
+		.pool_hpa = n->ept02_pool_hpa,
+		.pool_pages = EPT02_POOL_PAGES,
+		.max_leaf_level = VMX_GET(VMX_EPT_VPID_PDPTE_1GB, v->caps.ept_vpid)  ? 3
+				  : VMX_GET(VMX_EPT_VPID_PDE_2MB, v->caps.ept_vpid) ? 2
+										    : 1,
+		.l1 = { &n->gmem, n->l1_caps.msr[VMXE_MSR_EPT_VPID_CAP - VMXE_VCAPS_FIRST_MSR],
+			n->maxphyaddr },
+		.ept01 = { ept01_translate, v },
+	};
+	return eptm_init(&n->eptm, &cfg) == EPTM_OK;
+}
+
+bool l0_nested_init(struct l0_vcpu *v, bool ept)
 {
 	struct l0_nested *n = &v->nested;
 	struct vmxe_vcaps hw;
@@ -362,7 +492,8 @@ bool l0_nested_init(struct l0_vcpu *v)
 	uint32_t *vmcs02;
 
 	l0_vmx_read_caps(&hw);
-	vmxe_vcaps_compute(&hw, 0, &n->l1_caps);
+	n->ept = ept;
+	vmxe_vcaps_compute(&hw, ept ? VMXE_VCAPS_EPT : 0, &n->l1_caps);
 	n->feature_control = VMXE_FEATURE_CONTROL_LOCK | VMXE_FEATURE_CONTROL_VMX_OUTSIDE_SMX;
 	n->maxphyaddr = (uint8_t)l0_cpuid(CPUID_LEAF_ADDR_SIZES, 0).eax;
 	n->page1gb = l0_cpuid(0x80000001u, 0).edx & CPUID_EXT_1GB_PAGES;
@@ -379,7 +510,7 @@ bool l0_nested_init(struct l0_vcpu *v)
 		return false; /* the I/O bitmaps: two consecutive pool pages */
 	vmcs02[0] = (uint32_t)VMX_GET(VMX_BASIC_REVISION_ID, v->caps.basic);
 	vmxe_nested_init(&n->vmx, n->vmx_cache);
-	return true;
+	return !ept || reserve_ept02_pool(n, &v->host);
 }
 
 bool l0_nested_start(struct l0_vcpu *v)
@@ -392,6 +523,10 @@ bool l0_nested_start(struct l0_vcpu *v)
 	l0_vmcs_probe(&n->fields);
 	l0_log("VMCS: the CPU has %u of the %u fields L0 knows", n->fields.count,
 	       (unsigned int)vmxe_field_count());
+	if (n->ept && !start_ept02(v)) {
+		l0_log("ept=on: cannot set up the EPT02 pool");
+		return false;
+	}
 	return l0_vmclear(n->vmcs02_pa) == L0_VMX_OK &&
 	       l0_vmcs_read_set(&n->fields, VMCS_F_CONTROL | VMCS_F_HOST, n->vmcs01);
 }

@@ -11,6 +11,7 @@
 #include "l0/exit_table.h"
 #include "l0/l1_mem.h"
 #include "l0/vmcs_hw.h"
+#include "ept-merge/ept02.h"
 #include "vmx-emul/guest_mem.h"
 #include "vmx-emul/virt_caps.h"
 #include "vmx-emul/vmx_insn.h"
@@ -38,12 +39,20 @@ struct l0_nested {
 	bool page1gb;
 	bool in_l2; /* VMCS02 is current: the next exit is L2's */
 	uint64_t l2_entries, reflected;
+	/* ept=on: EPT offered to L1, and L2 on EPT02 when VMCS12 enables it */
+	bool ept;
+	struct eptm eptm;
+	void *ept02_pool_va;             /* EPT02_POOL_PAGES consecutive pool pages */
+	uint64_t ept02_pool_hpa;
+	bool prefill_pending;            /* an EPT violation went to L1: fill ahead at its VMRESUME */
+	uint64_t prefill_gpa, prefill_access;
 };
 
 struct l0_vcpu;
 
-/* Pool pages and L1's capability MSRs; before the take-over, from the firmware's image. */
-bool l0_nested_init(struct l0_vcpu *v);
+/* Pool pages and L1's capability MSRs (with EPT and VPID when @ept); before the take-over, from
+ * the firmware's image. */
+bool l0_nested_init(struct l0_vcpu *v, bool ept);
 
 /* Once VMCS01 is current and written, from the running copy: probes the VMCS fields, keeps
  * VMCS01's controls and host state, prepares L1 memory access. */

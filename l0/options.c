@@ -103,6 +103,16 @@ static void describe_shadow(const struct l0_options *opts, char *buf, size_t siz
 	l0_snprintf(buf, size, "%s", opts->shadow ? "on" : "off");
 }
 
+static enum l0_opt_status parse_ept(struct l0_options *opts, const struct token *v)
+{
+	return parse_on_off(&opts->ept, v);
+}
+
+static void describe_ept(const struct l0_options *opts, char *buf, size_t size)
+{
+	l0_snprintf(buf, size, "%s", opts->ept ? "on" : "off");
+}
+
 static const struct option_desc option_table[] = {
 	{ "virt", "on|off", "run L1 as a VMX guest of L0 (default on; off: start L1 on the bare "
 	  "firmware)", parse_virt, describe_virt },
@@ -110,6 +120,8 @@ static const struct option_desc option_table[] = {
 	  "off: no per-exit cost)", parse_trace, describe_trace },
 	{ "shadow", "on|off", "L1's VMREAD/VMWRITE go to a hardware shadow VMCS without exiting "
 	  "(default on)", parse_shadow, describe_shadow },
+	{ "ept", "on|off", "offer EPT and VPID to L1, L2 then runs on EPT02 = EPT01 o EPT12 (default "
+	  "off: L1's KVM uses shadow paging on EPT01)", parse_ept, describe_ept },
 	{ "kernel", "\\PATH", "the L1 image: an EFI executable on L0's volume (required)",
 	  parse_kernel, describe_kernel },
 	{ "initrd", "\\PATH", "an initrd for the L1 image, passed as initrd=PATH",

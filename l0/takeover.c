@@ -201,7 +201,7 @@ static EFI_STATUS prepare(struct l0_vcpu *v, const struct l0_options *opts, EFI_
 			  L0_CR0_PE | L0_CR0_PG, 0);
 	/* L1 sees VMX: CR4.VMXE is L0's in the register and L1's in the read shadow */
 	l0_cr_policy_init(&v->cr4, v->caps.cr4_fixed0, v->caps.cr4_fixed1, 0, 0);
-	if (!l0_nested_init(v) || !l0_shadow_init(v, opts->shadow))
+	if (!l0_nested_init(v, opts->ept) || !l0_shadow_init(v, opts->shadow))
 		return EFI_OUT_OF_RESOURCES;
 	v->xcr0_supported = xcr0_supported();
 	read_l1tf_facts(v);

@@ -94,4 +94,18 @@ static inline __attribute__((warn_unused_result)) enum l0_vmx_status l0_invept_a
 	return L0_VMX_STATUS(cf, zf);
 }
 
+/* INVVPID single-context (type 1, SDM 31.3 "INVVPID") of @vpid. */
+static inline __attribute__((warn_unused_result)) enum l0_vmx_status
+l0_invvpid_single(uint16_t vpid)
+{
+	struct {
+		uint64_t vpid, linear;
+	} desc = { vpid, 0 };
+	uint8_t cf, zf;
+
+	__asm__ volatile("invvpid %2, %3; setc %0; setz %1" : "=qm"(cf), "=qm"(zf) : "m"(desc),
+			 "r"((uint64_t)1) : "cc", "memory");
+	return L0_VMX_STATUS(cf, zf);
+}
+
 #endif

@@ -146,23 +146,26 @@ static void test_describe_and_usage(void **state)
 {
 	struct l0_options o;
 	struct l0_opt_error e;
-	char buf[512];
+	char buf[1024];
 
 	assert_int_equal(parse("kernel=\\vmlinuz initrd=\\i", &o, &e), L0_OPT_OK);
 	l0_options_describe(&o, buf, sizeof(buf));
-	assert_string_equal(buf, "virt=on trace=on shadow=on kernel=\\vmlinuz initrd=\\i");
+	assert_string_equal(buf, "virt=on trace=on shadow=on ept=off kernel=\\vmlinuz initrd=\\i");
 
-	assert_int_equal(parse("trace=off kernel=\\k virt=off shadow=off", &o, &e), L0_OPT_OK);
+	assert_int_equal(parse("trace=off kernel=\\k virt=off shadow=off ept=on", &o, &e),
+			 L0_OPT_OK);
+	assert_true(o.ept);
 	assert_false(o.trace);
 	assert_false(o.virt);
 	assert_false(o.shadow);
 	l0_options_describe(&o, buf, sizeof(buf));
-	assert_string_equal(buf, "virt=off trace=off shadow=off kernel=\\k");
+	assert_string_equal(buf, "virt=off trace=off shadow=off ept=on kernel=\\k");
 
 	l0_options_usage(buf, sizeof(buf));
 	assert_non_null(strstr(buf, "virt=on|off"));
 	assert_non_null(strstr(buf, "trace=on|off"));
 	assert_non_null(strstr(buf, "shadow=on|off"));
+	assert_non_null(strstr(buf, "ept=on|off"));
 	assert_non_null(strstr(buf, "kernel=\\PATH"));
 	assert_non_null(strstr(buf, "initrd=\\PATH"));
 }
