@@ -58,6 +58,16 @@ size_t bench_field_lookup_all(void);
 /* vmxe_vmcs12_read() of every field (VMREAD emulation); returns the fields read, 0 on error. */
 size_t bench_vmread_all(struct bench_state *s);
 
+/* EPT02 (ept-merge): an eptm whose EPT12 maps BENCH_EPT02_PAGES 4 KiB pages of L2, all present
+ * in EPT01. NULL, with the reason, when the setup or a first round of fills fails. */
+#define BENCH_EPT02_PAGES 512u
+struct bench_ept02;
+struct bench_ept02 *bench_ept02_new(const char **why);
+void bench_ept02_free(struct bench_ept02 *e);
+/* INVEPT all-context, then an L2 EPT violation (a read) at each page, each filling EPT02 from
+ * the EPT12 walk and EPT01; returns the fills, 0 when one did not end in "resume L2". */
+size_t bench_ept02_fill_all(struct bench_ept02 *e);
+
 #ifdef __cplusplus
 }
 #endif
