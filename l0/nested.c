@@ -23,7 +23,8 @@
 #include "vmx-emul/vmcs12_checks.h"
 #include "vmx-emul/vmx_insn.h"
 
-#define L2_VPID 2 /* L1 has VPID 1 (vmcs01.c) */
+#define L2_VPID_FIRST 2 /* L1 has VPID 1 (vmcs01.c); L2s get 2 and up */
+#define L2_VPID_COUNT (EPTM_VPID_SLOTS + 1)
 #define CPUID_LEAF_ADDR_SIZES 0x80000008u
 #define CPUID_EXT_1GB_PAGES (1u << 26)
 #define LINEAR_BITS_4LEVEL 48
@@ -191,7 +192,9 @@ static enum l0_action enter_l2(struct l0_vcpu *v, bool launch)
 		.maxphyaddr = n->maxphyaddr,
 		.linear_bits = LINEAR_BITS_4LEVEL,
 	};
-	const bool ept12 = vmxe_secondary_controls(n->vmx.vmcs12) & VMX_MASK(VMX_PROC2_ENABLE_EPT);
+	const uint32_t sec12 = vmxe_secondary_controls(n->vmx.vmcs12);
+	const bool ept12 = sec12 & VMX_MASK(VMX_PROC2_ENABLE_EPT);
+	bool flush_vpid;
 	struct vmxe_merge_cfg cfg = {
 		.eptp = v->ept01.eptp,
 		.msr_bitmap_hpa = n->msr_bitmap02_pa,
@@ -201,7 +204,6 @@ static enum l0_action enter_l2(struct l0_vcpu *v, bool launch)
 		.cr0_fixed1 = v->caps.cr0_fixed1,
 		.cr4_fixed0 = v->caps.cr4_fixed0,
 		.cr4_fixed1 = v->caps.cr4_fixed1,
-		.vpid = L2_VPID,
 	};
 	struct vmxe_check_result res;
 	struct vmxe_insn_result r = { 0 };
@@ -239,6 +241,15 @@ static enum l0_action enter_l2(struct l0_vcpu *v, bool launch)
 			return L0_ACTION_FATAL;
 	}
 	n->prefill_pending = false;
+	/* L2's TLB tag: L0's VPID for L1's (or, without one, a tag flushed at every entry, as VM
+	 * entries without VPIDs flush, SDM 29.4.3.3) */
+	cfg.vpid = eptm_vpid02_enter(&n->vpids,
+				     (sec12 & VMX_MASK(VMX_PROC2_ENABLE_VPID))
+					     ? n->vmx.vmcs12->VIRTUAL_PROCESSOR_ID
+					     : 0,
+				     &flush_vpid);
+	if (flush_vpid && l0_invvpid_single(cfg.vpid) != L0_VMX_OK)
+		return L0_ACTION_FATAL;
 	if (vmxe_vmcs02_build(n->vmcs01, n->vmx.vmcs12, &cfg, n->vmcs02) != VMXE_MERGE_OK) {
 		l0_log("VMCS02 cannot honour VMCS12's controls");
 		return L0_ACTION_FATAL;
@@ -262,12 +273,13 @@ static enum l0_action enter_l2(struct l0_vcpu *v, bool launch)
 	return L0_ACTION_RESUME;
 }
 
-/* L1's INVEPT and INVVPID: EPT02 trees derived from what L1 names go (ept-merge), and the CPU
- * drops cached translations. Every L2 runs with VPID L2_VPID, whatever VPID L1 gave it, so an
- * INVVPID of any kind flushes that one tag: more than L1 asked, never less. */
+/* L1's INVEPT and INVVPID: EPT02 trees derived from what L1 names go, and the CPU drops cached
+ * translations; an L1 VPID's mapping is forgotten, so its next L0 VPID is flushed when given
+ * (ept-merge/vpid.h); one address flushes its whole L0 VPID, more than L1 asked, never less. */
 static bool invalidate(struct l0_vcpu *v, const struct vmxe_invalidation *inv)
 {
 	struct l0_nested *n = &v->nested;
+	uint16_t vpid02;
 
 	switch (inv->kind) {
 	case VMXE_INV_NONE:
@@ -278,8 +290,15 @@ static bool invalidate(struct l0_vcpu *v, const struct vmxe_invalidation *inv)
 	case VMXE_INV_EPT_ALL:
 		eptm_invept_all(&n->eptm);
 		break;
+	case VMXE_INV_VPID_ADDR:
+		vpid02 = eptm_vpid02_find(&n->vpids, inv->vpid);
+		return !vpid02 || l0_invvpid_single(vpid02) == L0_VMX_OK;
+	case VMXE_INV_VPID_ALL:
+		eptm_vpid_forget_all(&n->vpids);
+		return true;
 	default:
-		return l0_invvpid_single(L2_VPID) == L0_VMX_OK;
+		eptm_vpid_forget(&n->vpids, inv->vpid);
+		return true;
 	}
 	return !eptm_take_flush(&n->eptm) || l0_invept_all() == L0_VMX_OK;
 }
@@ -521,6 +540,8 @@ bool l0_nested_start(struct l0_vcpu *v)
 	n->l1mem = (struct l0_l1_mem){ &n->map, { l0_host_identity_va, NULL } };
 	n->gmem = l0_l1_mem_gmem(&n->l1mem);
 	l0_vmcs_probe(&n->fields);
+	if (eptm_vpid_init(&n->vpids, L2_VPID_FIRST, L2_VPID_COUNT) != 0)
+		return false;
 	l0_log("VMCS: the CPU has %u of the %u fields L0 knows", n->fields.count,
 	       (unsigned int)vmxe_field_count());
 	if (n->ept && !start_ept02(v)) {

@@ -12,6 +12,7 @@
 #include "l0/l1_mem.h"
 #include "l0/vmcs_hw.h"
 #include "ept-merge/ept02.h"
+#include "ept-merge/vpid.h"
 #include "vmx-emul/guest_mem.h"
 #include "vmx-emul/virt_caps.h"
 #include "vmx-emul/vmx_insn.h"
@@ -42,6 +43,7 @@ struct l0_nested {
 	/* ept=on: EPT offered to L1, and L2 on EPT02 when VMCS12 enables it */
 	bool ept;
 	struct eptm eptm;
+	struct eptm_vpid_map vpids; /* L1's VPIDs for L2 -> L0's VPIDs */
 	void *ept02_pool_va;             /* EPT02_POOL_PAGES consecutive pool pages */
 	uint64_t ept02_pool_hpa;
 	bool prefill_pending;            /* an EPT violation went to L1: fill ahead at its VMRESUME */
