@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "fake_ram.h"
+
 #include "vmx-emul/l1_paging.h"
 #include "vmx-emul/vmx_caps.h"
 
@@ -42,39 +44,6 @@
 #define CR4_PKE	 VMX_MASK(VMX_CR4_PKE)
 #define CR4_PKS	 VMX_MASK(VMX_CR4_PKS)
 
-struct fake {
-	uint8_t *ram;
-	uint64_t next; /* next free page for tables */
-	unsigned int writes;
-};
-
-static bool fake_ok(uint64_t gpa, size_t len)
-{
-	return gpa < MEM_SIZE && len <= MEM_SIZE - gpa &&
-	       !(gpa < REFUSED_HI && gpa + len > REFUSED_LO);
-}
-
-static int fake_read(void *ctx, uint64_t gpa, void *buf, size_t len)
-{
-	struct fake *f = ctx;
-
-	if (!fake_ok(gpa, len))
-		return VMXE_GMEM_UNMAPPED;
-	memcpy(buf, f->ram + gpa, len);
-	return VMXE_GMEM_OK;
-}
-
-static int fake_write(void *ctx, uint64_t gpa, const void *buf, size_t len)
-{
-	struct fake *f = ctx;
-
-	if (!fake_ok(gpa, len))
-		return VMXE_GMEM_UNMAPPED;
-	memcpy(f->ram + gpa, buf, len);
-	f->writes++;
-	return VMXE_GMEM_OK;
-}
-
 /* A paging format as the test builds it. */
 struct fmt {
 	unsigned int levels, bytes, bits;
@@ -82,7 +51,8 @@ struct fmt {
 static const struct fmt FMT32 = {2, 4, 10}, FMTPAE = {3, 8, 9}, FMT4 = {4, 8, 9}, FMT5 = {5, 8, 9};
 
 struct env {
-	struct fake f;
+	struct fake_ram f;
+	uint64_t next_table; /* next free page for tables */
 	struct vmxe_gmem mem;
 	struct vmxe_l1_paging p;
 	const struct fmt *fmt;
@@ -104,10 +74,10 @@ static void set_e(struct env *e, uint64_t gpa, uint64_t v)
 
 static uint64_t new_page(struct env *e)
 {
-	uint64_t pa = e->f.next;
+	uint64_t pa = e->next_table;
 
-	e->f.next += PAGE;
-	assert_true(e->f.next <= REFUSED_LO);
+	e->next_table += PAGE;
+	assert_true(e->next_table <= REFUSED_LO);
 	return pa;
 }
 
@@ -155,9 +125,9 @@ static void tweak(struct env *e, unsigned int level, uint64_t set, uint64_t clea
 static void env_init(struct env *e, const struct fmt *fmt)
 {
 	memset(e->f.ram, 0, MEM_SIZE);
-	e->f.next = TABLES_START;
+	e->next_table = TABLES_START;
 	e->f.writes = 0;
-	e->mem = (struct vmxe_gmem){fake_read, fake_write, &e->f};
+	e->mem = fake_ram_gmem(&e->f);
 	e->fmt = fmt;
 	memset(&e->p, 0, sizeof(e->p));
 	e->p.cr0 = CR0_PG | CR0_WP | VMX_MASK(VMX_CR0_PE);
@@ -175,6 +145,9 @@ static int setup(void **state)
 
 	assert_non_null(e);
 	e->f.ram = calloc(1, MEM_SIZE);
+	e->f.size = MEM_SIZE;
+	e->f.refused_lo = REFUSED_LO;
+	e->f.refused_hi = REFUSED_HI;
 	assert_non_null(e->f.ram);
 	*state = e;
 	return 0;

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "fake_ram.h"
+
 #include "vmx-emul/exit_reasons.h"
 #include "vmx-emul/l1_paging.h"
 #include "vmx-emul/vmx_caps.h"
@@ -73,37 +75,8 @@
 
 #define STATUS VMXE_RFLAGS_VMX_STATUS
 
-struct fake {
-	uint8_t *ram;
-};
-
-static bool fake_ok(uint64_t gpa, size_t len)
-{
-	return gpa < REFUSED_LO && len <= REFUSED_LO - gpa;
-}
-
-static int fake_read(void *ctx, uint64_t gpa, void *buf, size_t len)
-{
-	struct fake *f = ctx;
-
-	if (!fake_ok(gpa, len))
-		return VMXE_GMEM_UNMAPPED;
-	memcpy(buf, f->ram + gpa, len);
-	return VMXE_GMEM_OK;
-}
-
-static int fake_write(void *ctx, uint64_t gpa, const void *buf, size_t len)
-{
-	struct fake *f = ctx;
-
-	if (!fake_ok(gpa, len))
-		return VMXE_GMEM_UNMAPPED;
-	memcpy(f->ram + gpa, buf, len);
-	return VMXE_GMEM_OK;
-}
-
 struct env {
-	struct fake f;
+	struct fake_ram f;
 	struct vmxe_gmem mem;
 	struct vmxe_vcaps caps;
 	struct vmcs12 *cache;
@@ -204,10 +177,13 @@ static int setup(void **state)
 
 	assert_non_null(e);
 	e->f.ram = calloc(1, MEM_SIZE);
+	e->f.size = MEM_SIZE;
+	e->f.refused_lo = REFUSED_LO;
+	e->f.refused_hi = MEM_SIZE;
 	e->cache = calloc(1, VMCS12_PAGE_SIZE);
 	assert_non_null(e->f.ram);
 	assert_non_null(e->cache);
-	e->mem = (struct vmxe_gmem){fake_read, fake_write, &e->f};
+	e->mem = fake_ram_gmem(&e->f);
 	env_reset(e);
 	*state = e;
 	return 0;
