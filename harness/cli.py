@@ -25,8 +25,9 @@ DEMO_CONFIGS = [
     ("nested, shadow VMCS (L1 KVM ept=0)", "virt=on shadow=on", "l2"),
     ("nested, no shadow VMCS", "virt=on shadow=off", "l2"),
 ]
-# name, iterations, the levels it runs at: io, hlt, vmcall and mmio have no loop in L1
-# (guests/README.md), so they join only the L2 rows.
+# name, iterations, the levels it runs at: io, hlt, vmcall, mmio and vmlife have no loop in L1
+# (guests/README.md), so they join only the L2 rows. memtouch's iterations are pages (16384 =
+# 64 MiB), vmlife's whole VMs (create, run, destroy).
 DEMO_WORKLOADS = [
     ("cpuid", 2000, ("l1", "l2")),
     ("io", 500, ("l2",)),
@@ -34,6 +35,8 @@ DEMO_WORKLOADS = [
     ("vmcall", 2000, ("l2",)),
     ("mmio", 500, ("l2",)),
     ("pf", 1000, ("l1", "l2")),
+    ("memtouch", 16384, ("l1", "l2")),
+    ("vmlife", 50, ("l2",)),
 ]
 
 

@@ -1,10 +1,10 @@
 /*
- * pf's fresh pages (see fresh_pages.h). At level l2 they are a memory slot of their own that only
- * L2 touches, and L2 runs with 32-bit paging (SDM Vol. 3A 4.3) over page tables that l2run builds
- * in L2's first slot: so L1's KVM handles each first touch as a fault of a paging guest, an EPT
- * violation with ept=1, a shadow page fault after a walk of L2's tables with ept=0. At level l1
- * they are an anonymous mapping, and each first touch is an ordinary page fault in L1's kernel.
- * Touches no hardware.
+ * The fresh pages of pf and memtouch (see fresh_pages.h). At level l2 they are a memory slot of
+ * their own that only L2 touches, and L2 runs with 32-bit paging (SDM Vol. 3A 4.3) over page
+ * tables that l2run builds in L2's first slot: so L1's KVM handles each first touch as a fault of
+ * a paging guest, an EPT violation with ept=1, a shadow page fault after a walk of L2's tables
+ * with ept=0. At level l1 they are an anonymous mapping, and each first touch is an ordinary page
+ * fault in L1's kernel. Touches no hardware.
  */
 #include "fresh_pages.h"
 #include "failf.h"
@@ -56,7 +56,7 @@ static void map_range(uint8_t *mem, uint32_t start, uint32_t end)
 static int check_pages(uint32_t pages, char *err, size_t err_size)
 {
 	if (pages > L2_PF_MAX_PAGES)
-		return failf(err, err_size, "pf touches at most %d pages, asked for %" PRIu32,
+		return failf(err, err_size, "at most %d fresh pages, asked for %" PRIu32,
 			     L2_PF_MAX_PAGES, pages);
 	return 0;
 }
@@ -101,17 +101,23 @@ int fresh_pages_l1(struct l2_mailbox *mb, uint32_t pages, uint8_t **region, char
 	return 0;
 }
 
-int fresh_pages_check(const uint8_t *region, uint32_t pages, char *err, size_t err_size)
+int fresh_pages_check(const uint8_t *region, uint32_t pages, const struct fresh_pattern *p,
+		      char *err, size_t err_size)
 {
 	for (uint32_t i = 0; i < pages; i++) {
-		uint32_t got;
+		const uint8_t *page = region + (size_t)i * L2_PAGE_SIZE;
+		uint32_t want = i ^ p->pattern;
 
-		memcpy(&got, region + (size_t)i * L2_PAGE_SIZE, sizeof(got));
-		if (got != (i ^ L2_PF_PATTERN))
-			return failf(err, err_size,
-				     "fresh page %" PRIu32 " holds 0x%" PRIx32
-				     " where the loop wrote 0x%" PRIx32,
-				     i, got, i ^ L2_PF_PATTERN);
+		for (uint32_t w = 0; w < p->words; w++) {
+			uint32_t got;
+
+			memcpy(&got, page + (size_t)w * sizeof(got), sizeof(got));
+			if (got != want)
+				return failf(err, err_size,
+					     "fresh page %" PRIu32 " word %" PRIu32 " holds 0x%" PRIx32
+					     " where the loop wrote 0x%" PRIx32,
+					     i, w, got, want);
+		}
 	}
 	return 0;
 }

@@ -62,4 +62,21 @@ l1native_pf:
 	l1_epilogue
 	.size	l1native_pf, . - l1native_pf
 
+/* memtouch: the two passes of the L2 blob over the caller's fresh pages (mb->region): fill each
+ * page (its first store an ordinary page fault in L1), then compare every word. */
+	.globl	l1native_memtouch
+	.type	l1native_memtouch, @function
+l1native_memtouch:
+	l1_prologue
+1:	op_memtouch_fill region=L2_MB_REGION(%r8), dst=%rdi, tmp=%rax
+	op_next	1b
+	rdtsc
+	movl	%eax, L2_MB_TSC_MID(%r8)
+	movl	%edx, L2_MB_TSC_MID + 4(%r8)
+	xorl	%esi, %esi
+2:	op_memtouch_verify region=L2_MB_REGION(%r8), dst=%rdi, tmp=%rax, fail=8f
+	op_next	2b
+	l1_epilogue
+	.size	l1native_memtouch, . - l1native_memtouch
+
 	.section .note.GNU-stack, "", @progbits

@@ -17,5 +17,7 @@ typedef void (*l1native_loop)(struct l2_mailbox *mb);
 void l1native_cpuid(struct l2_mailbox *mb);
 /* mb->region: mb->iterations pages that nothing has touched yet. */
 void l1native_pf(struct l2_mailbox *mb);
+/* The same, for memtouch's two passes; also fills in tsc_mid. */
+void l1native_memtouch(struct l2_mailbox *mb);
 
 #endif

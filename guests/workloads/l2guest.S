@@ -1,8 +1,9 @@
 /*
- * The L2 guests: 32-bit flat protected-mode code (no paging; pf with l2run's one-to-one page
- * tables) that L1 userspace copies to L2_CODE_GPA and runs under KVM. Each blob times ITERATIONS operations of one exit kind with
- * RDTSC and reports through the mailbox (l2guest.h), then signals completion with an OUT to
- * L2_DONE_PORT. Assembled into the 64-bit l2run binary as data; it never runs there.
+ * The L2 guests: 32-bit flat protected-mode code (no paging; pf and memtouch with l2run's
+ * one-to-one page tables) that L1 userspace copies to L2_CODE_GPA and runs under KVM. Each blob
+ * times ITERATIONS operations of one exit kind with RDTSC and reports through the mailbox
+ * (l2guest.h), then signals completion with an OUT to L2_DONE_PORT. Assembled into the 64-bit
+ * l2run binary as data; it never runs there.
  *
  * The operations themselves are the macros of ops.h, shared with the L1-native loops (l1native.S);
  * its register convention holds here: %edi = iterations requested, %esi = iterations done.
@@ -96,6 +97,37 @@ l2guest_pf_start:
 	op_next	1b
 	l2_epilogue
 l2guest_pf_end:
+
+/*
+ * memtouch: two passes over ITERATIONS fresh pages (CR0.PG set by l2run, as for pf): the first
+ * fills each page with its pattern (its first store faults), the second compares every word. The
+ * TSC between the passes goes to the mailbox; done_count counts the pages verified.
+ */
+	.globl	l2guest_memtouch_start, l2guest_memtouch_end
+l2guest_memtouch_start:
+	l2_prologue
+1:	op_memtouch_fill region=MB(L2_MB_REGION), dst=%edi, tmp=%eax
+	op_next	1b
+	rdtsc
+	movl	%eax, MB(L2_MB_TSC_MID)
+	movl	%edx, MB(L2_MB_TSC_MID) + 4
+	xorl	%esi, %esi
+2:	op_memtouch_verify region=MB(L2_MB_REGION), dst=%edi, tmp=%eax, fail=8f
+	op_next	2b
+	l2_epilogue
+l2guest_memtouch_end:
+
+/*
+ * vmlife: what each incarnation of a short-lived VM runs: ITERATIONS (L2_VMLIFE_CPUIDS) CPUIDs,
+ * each folded into the mailbox's value, which l2run seeded for this incarnation and checks.
+ */
+	.globl	l2guest_vmlife_start, l2guest_vmlife_end
+l2guest_vmlife_start:
+	l2_prologue
+1:	op_cpuid_fold value=MB(L2_MB_VALUE)
+	op_next	1b
+	l2_epilogue
+l2guest_vmlife_end:
 
 	.code64
 	.section .note.GNU-stack, "", @progbits

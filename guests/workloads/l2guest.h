@@ -3,8 +3,8 @@
  * code (l2guest.S, preprocessed), the L1-native loops (l1native.S) and the L1 userspace that runs
  * them (l2run.c, devices.c, fresh_pages.c). Touches no hardware.
  *
- * L2 runs flat 32-bit protected mode, without paging or (pf only) with page tables that map
- * guest-physical memory one to one, so guest-physical == linear address and the guest code can
+ * L2 runs flat 32-bit protected mode, without paging or (pf and memtouch) with page tables that
+ * map guest-physical memory one to one, so guest-physical == linear address and the guest code can
  * use these constants as absolute addresses.
  */
 #ifndef TURTLE_GUESTS_L2GUEST_H
@@ -34,6 +34,8 @@
 #define L2_MB_FAILED 0x24     /* u32, out: 1 when a check failed (at iteration done_count) */
 #define L2_MB_GOT 0x28        /* u32, out: the value the failed check read */
 #define L2_MB_WANT 0x2c       /* u32, out: the value it expected */
+#define L2_MB_TSC_MID 0x30    /* u64, out: memtouch: TSC between the touch and the verify pass */
+#define L2_MB_VALUE 0x38      /* u32, in/out: vmlife: the seed in, the folded value out */
 
 /* The guest's "I am done" signal: an OUT to this port exits to L1 userspace. */
 #define L2_DONE_PORT 0x00f4
@@ -63,10 +65,26 @@
 #define L2_PAGE_SHIFT 12
 #define L2_PAGE_SIZE (1 << L2_PAGE_SHIFT)
 #define L2_PF_REGION_GPA 0x400000
-#define L2_PF_MAX_PAGES 65536      /* 256 MiB; L1 has about 1 GiB */
+#define L2_PF_MAX_PAGES 65536      /* 256 MiB; L1 has about 1 GiB (pf and memtouch) */
 #define L2_PF_PATTERN 0x9f000000   /* page i holds i ^ L2_PF_PATTERN in its first 32 bits */
+#define L2_PAGE_WORDS (L2_PAGE_SIZE / 4)
 #define L2_PAGE_DIR_GPA 0x10000
 #define L2_PAGE_TABLES_GPA (L2_PAGE_DIR_GPA + L2_PAGE_SIZE)
+
+/*
+ * memtouch: the fresh pages of pf (same slot, same page tables), but every 32-bit word of page i
+ * is written with i ^ L2_MEMTOUCH_PATTERN in a first pass and compared in a second one.
+ */
+#define L2_MEMTOUCH_PATTERN 0x6d000000
+
+/*
+ * vmlife: each incarnation of the VM runs L2_VMLIFE_CPUIDS CPUIDs (leaf 0), folding each one's
+ * EBX into the mailbox's value: value = ((value ^ EBX) * L2_FOLD_MUL + L2_FOLD_ADD) mod 2^32,
+ * starting from a seed that differs per incarnation.
+ */
+#define L2_VMLIFE_CPUIDS 10
+#define L2_FOLD_MUL 1664525      /* the LCG of Numerical Recipes */
+#define L2_FOLD_ADD 1013904223
 
 /* Selectors loaded through KVM_SET_SREGS; there is no GDT in guest memory. */
 #define L2_CODE_SELECTOR 0x08
@@ -86,6 +104,9 @@ struct l2_mailbox {
 	uint32_t failed;
 	uint32_t got;
 	uint32_t want;
+	uint64_t tsc_mid;
+	uint32_t value;
+	uint32_t pad;
 };
 
 _Static_assert(offsetof(struct l2_mailbox, iterations) == L2_MB_ITERATIONS, "mailbox layout");
@@ -97,6 +118,8 @@ _Static_assert(offsetof(struct l2_mailbox, served) == L2_MB_SERVED, "mailbox lay
 _Static_assert(offsetof(struct l2_mailbox, failed) == L2_MB_FAILED, "mailbox layout");
 _Static_assert(offsetof(struct l2_mailbox, got) == L2_MB_GOT, "mailbox layout");
 _Static_assert(offsetof(struct l2_mailbox, want) == L2_MB_WANT, "mailbox layout");
+_Static_assert(offsetof(struct l2_mailbox, tsc_mid) == L2_MB_TSC_MID, "mailbox layout");
+_Static_assert(offsetof(struct l2_mailbox, value) == L2_MB_VALUE, "mailbox layout");
 _Static_assert(L2_MAILBOX_GPA + sizeof(struct l2_mailbox) <= L2_MEM_SIZE, "mailbox in slot");
 
 /* The echo device and the fresh pages must stay clear of the memory slots. */
@@ -111,6 +134,8 @@ extern const uint8_t l2guest_hlt_start[], l2guest_hlt_end[];
 extern const uint8_t l2guest_vmcall_start[], l2guest_vmcall_end[];
 extern const uint8_t l2guest_mmio_start[], l2guest_mmio_end[];
 extern const uint8_t l2guest_pf_start[], l2guest_pf_end[];
+extern const uint8_t l2guest_memtouch_start[], l2guest_memtouch_end[];
+extern const uint8_t l2guest_vmlife_start[], l2guest_vmlife_end[];
 #endif
 
 #endif

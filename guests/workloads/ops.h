@@ -72,21 +72,73 @@
 	jne	\fail
 .endm
 
+/* \ptr = \region + iteration * 4 KiB: this iteration's page (pf, memtouch). \ptr and \tmp are
+ * pointer-sized registers, as in op_pf; clobbers %eax. */
+.macro page_of_iteration region, ptr, tmp
+	mov	\region, \ptr
+	movl	%esi, %eax
+	shl	$L2_PAGE_SHIFT, \tmp
+	add	\tmp, \ptr
+.endm
+
 /* pf: write page i's pattern (i ^ L2_PF_PATTERN) to the first 32 bits of the next fresh page, at
  * \region + i * 4 KiB, and read it back. \region is the mailbox field's operand; \ptr and \tmp
  * are pointer-sized registers: %ebx and %eax in L2, %rbx and %rax in L1 (where the MOVL below
  * zero-extends into %rax). The first touch faults: in L2 to L1's KVM, in L1 to L1's kernel. */
 .macro op_pf region, ptr, tmp, fail
-	mov	\region, \ptr
-	movl	%esi, %eax
-	shl	$L2_PAGE_SHIFT, \tmp
-	add	\tmp, \ptr
+	page_of_iteration \region, \ptr, \tmp
 	movl	%esi, %ecx
 	xorl	$L2_PF_PATTERN, %ecx
 	movl	%ecx, (\ptr)
 	movl	(\ptr), %eax
 	cmpl	%ecx, %eax
 	jne	\fail
+.endm
+
+/* memtouch, first pass: fill this iteration's page, every 32-bit word, with its pattern
+ * (i ^ L2_MEMTOUCH_PATTERN). The first store to a fresh page faults, as in op_pf; the other 1023
+ * do not. REP STOSL writes at %edi/%rdi, so \dst must be that register (its pointer-sized name);
+ * the requested count it holds is kept in %ebx meanwhile. */
+.macro op_memtouch_fill region, dst, tmp
+	movl	%edi, %ebx
+	page_of_iteration \region, \dst, \tmp
+	movl	%esi, %eax
+	xorl	$L2_MEMTOUCH_PATTERN, %eax
+	movl	$L2_PAGE_WORDS, %ecx
+	cld
+	rep stosl
+	movl	%ebx, %edi
+.endm
+
+/* memtouch, second pass: compare every word of this iteration's page with its pattern (REPE
+ * SCASL, \dst as in op_memtouch_fill). On the first word that differs, jump to \fail with %eax =
+ * the word read and %ecx = the pattern. */
+.macro op_memtouch_verify region, dst, tmp, fail
+	movl	%edi, %ebx
+	page_of_iteration \region, \dst, \tmp
+	movl	%esi, %eax
+	xorl	$L2_MEMTOUCH_PATTERN, %eax
+	movl	$L2_PAGE_WORDS, %ecx
+	cld
+	repe scasl
+	je	.Lmemtouch_ok\@
+	movl	%eax, %ecx
+	movl	-4(\dst), %eax		/* SCAS stepped past the word that differed */
+	movl	%ebx, %edi
+	jmp	\fail
+.Lmemtouch_ok\@:
+	movl	%ebx, %edi
+.endm
+
+/* vmlife: CPUID leaf 0, its EBX folded into the 32-bit word at \value:
+ * value = (value ^ EBX) * L2_FOLD_MUL + L2_FOLD_ADD. */
+.macro op_cpuid_fold value
+	xorl	%eax, %eax
+	cpuid
+	xorl	\value, %ebx
+	imull	$L2_FOLD_MUL, %ebx, %ebx
+	addl	$L2_FOLD_ADD, %ebx
+	movl	%ebx, \value
 .endm
 
 /* Count one iteration and loop back to \label until all are done. */
