@@ -17,7 +17,6 @@
 #include "l0/vcpu.h"
 #include "l0/vmcs_hw.h"
 #include "l0/vmx_hw.h"
-#include "l0/vmx_report.h"
 #include "vmx-emul/reflect.h"
 #include "vmx-emul/vmcs02_merge.h"
 #include "vmx-emul/vmcs12_checks.h"
@@ -506,13 +505,11 @@ static bool start_ept02(struct l0_vcpu *v)
 bool l0_nested_init(struct l0_vcpu *v, bool ept)
 {
 	struct l0_nested *n = &v->nested;
-	struct vmxe_vcaps hw;
 	uint64_t pa;
 	uint32_t *vmcs02;
 
-	l0_vmx_read_caps(&hw);
 	n->ept = ept;
-	vmxe_vcaps_compute(&hw, ept ? VMXE_VCAPS_EPT : 0, &n->l1_caps);
+	vmxe_vcaps_compute(&v->hw_caps, ept ? VMXE_VCAPS_EPT : 0, &n->l1_caps);
 	n->feature_control = VMXE_FEATURE_CONTROL_LOCK | VMXE_FEATURE_CONTROL_VMX_OUTSIDE_SMX;
 	n->maxphyaddr = (uint8_t)l0_cpuid(CPUID_LEAF_ADDR_SIZES, 0).eax;
 	n->page1gb = l0_cpuid(0x80000001u, 0).edx & CPUID_EXT_1GB_PAGES;

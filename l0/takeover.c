@@ -14,6 +14,7 @@
 #include "l0/util.h"
 #include "l0/vcpu.h"
 #include "l0/vmx_hw.h"
+#include "l0/vmx_report.h"
 #include "vmx-emul/vmcs12.h"
 #include "vmx-emul/vmx_caps.h"
 
@@ -29,30 +30,35 @@
 
 extern const char l0_l1_trampoline[], l0_l1_trampoline_data[], l0_l1_trampoline_end[];
 
-static bool read_caps(struct l0_vmx_caps *c)
+/* The capability MSRs L0 builds VMCS01 from, out of all of them as the CPU has them (@hw, read
+ * once for L0 and for L1's virtual ones), the TRUE controls where they exist. */
+static bool read_caps(struct l0_vmx_caps *c, struct vmxe_vcaps *hw)
 {
 	if (!(l0_cpuid(1, 0).ecx & L0_CPUID_1_ECX_VMX)) {
 		l0_log("virt=on needs VMX, and CPUID.1:ECX.VMX is clear");
 		return false;
 	}
-	c->basic = l0_rdmsr(VMXE_MSR_BASIC);
+	l0_vmx_read_caps(hw);
+#define CAP(index) hw->msr[(index) - VMXE_VCAPS_FIRST_MSR]
+	c->basic = CAP(VMXE_MSR_BASIC);
 	bool true_ctls = VMX_GET(VMX_BASIC_TRUE_CTLS, c->basic);
 
-	c->pin = l0_rdmsr(true_ctls ? VMXE_MSR_TRUE_PINBASED_CTLS : VMXE_MSR_PINBASED_CTLS);
-	c->proc = l0_rdmsr(true_ctls ? VMXE_MSR_TRUE_PROCBASED_CTLS : VMXE_MSR_PROCBASED_CTLS);
-	c->exit = l0_rdmsr(true_ctls ? VMXE_MSR_TRUE_EXIT_CTLS : VMXE_MSR_EXIT_CTLS);
-	c->entry = l0_rdmsr(true_ctls ? VMXE_MSR_TRUE_ENTRY_CTLS : VMXE_MSR_ENTRY_CTLS);
-	c->cr0_fixed0 = l0_rdmsr(VMXE_MSR_CR0_FIXED0);
-	c->cr0_fixed1 = l0_rdmsr(VMXE_MSR_CR0_FIXED1);
-	c->cr4_fixed0 = l0_rdmsr(VMXE_MSR_CR4_FIXED0);
-	c->cr4_fixed1 = l0_rdmsr(VMXE_MSR_CR4_FIXED1);
-	/* the secondary controls MSR exists only where the primary ones allow activating them */
-	if (!(vmxe_ctl_allowed1(c->proc) & VMX_MASK(VMX_PROC_SECONDARY_CONTROLS))) {
+	c->pin = CAP(true_ctls ? VMXE_MSR_TRUE_PINBASED_CTLS : VMXE_MSR_PINBASED_CTLS);
+	c->proc = CAP(true_ctls ? VMXE_MSR_TRUE_PROCBASED_CTLS : VMXE_MSR_PROCBASED_CTLS);
+	c->exit = CAP(true_ctls ? VMXE_MSR_TRUE_EXIT_CTLS : VMXE_MSR_EXIT_CTLS);
+	c->entry = CAP(true_ctls ? VMXE_MSR_TRUE_ENTRY_CTLS : VMXE_MSR_ENTRY_CTLS);
+	c->cr0_fixed0 = CAP(VMXE_MSR_CR0_FIXED0);
+	c->cr0_fixed1 = CAP(VMXE_MSR_CR0_FIXED1);
+	c->cr4_fixed0 = CAP(VMXE_MSR_CR4_FIXED0);
+	c->cr4_fixed1 = CAP(VMXE_MSR_CR4_FIXED1);
+	c->proc2 = CAP(VMXE_MSR_PROCBASED_CTLS2);
+	c->ept_vpid = CAP(VMXE_MSR_EPT_VPID_CAP);
+#undef CAP
+	/* the secondary controls exist only where the primary ones allow activating them */
+	if (!hw->present[VMXE_MSR_PROCBASED_CTLS2 - VMXE_VCAPS_FIRST_MSR]) {
 		l0_log("virt=on needs the secondary processor-based controls (EPT)");
 		return false;
 	}
-	c->proc2 = l0_rdmsr(VMXE_MSR_PROCBASED_CTLS2);
-	c->ept_vpid = l0_rdmsr(VMXE_MSR_EPT_VPID_CAP);
 	return true;
 }
 
@@ -178,7 +184,7 @@ static EFI_STATUS prepare(struct l0_vcpu *v, const struct l0_options *opts, EFI_
 {
 	EFI_STATUS status;
 
-	if (!read_caps(&v->caps))
+	if (!read_caps(&v->caps, &v->hw_caps))
 		return EFI_UNSUPPORTED;
 	status = l0_host_reserve(&v->host, self->ImageSize);
 	if (EFI_ERROR(status))

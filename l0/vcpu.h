@@ -37,6 +37,7 @@ struct l0_vcpu {
 	struct l0_ept01 ept01;
 	struct l0_trace trace;
 	struct l0_vmx_caps caps;
+	struct vmxe_vcaps hw_caps; /* every capability MSR, as the CPU has them */
 	struct l0_cr_policy cr0, cr4;
 	struct l0_guest_regs *regs; /* valid during an exit */
 	uint64_t vmxon_pa, vmcs01_pa;
