@@ -6,6 +6,7 @@
 #ifndef L0_CPU_H
 #define L0_CPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct cpuid_regs {
@@ -20,6 +21,22 @@ static inline struct cpuid_regs l0_cpuid(uint32_t leaf, uint32_t subleaf)
 			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
 			 : "a"(leaf), "c"(subleaf));
 	return r;
+}
+
+#define L0_CPUID_LEAF_EXT_FEATURES 0x80000001u
+#define L0_CPUID_EXT_1GB_PAGES (1u << 26) /* EDX: 1 GiB pages */
+#define L0_CPUID_LEAF_ADDR_SIZES 0x80000008u
+
+/* MAXPHYADDR: CPUID 0x80000008 EAX[7:0]. */
+static inline unsigned int l0_maxphyaddr(void)
+{
+	return l0_cpuid(L0_CPUID_LEAF_ADDR_SIZES, 0).eax & 0xff;
+}
+
+/* Whether paging has 1 GiB pages. */
+static inline bool l0_has_1g_pages(void)
+{
+	return l0_cpuid(L0_CPUID_LEAF_EXT_FEATURES, 0).edx & L0_CPUID_EXT_1GB_PAGES;
 }
 
 static inline uint64_t l0_rdmsr(uint32_t msr)

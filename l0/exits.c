@@ -13,39 +13,18 @@
 #include "l0/util.h"
 #include "l0/vcpu.h"
 #include "l0/vmx_hw.h"
+#include "ept-merge/ept.h"
+#include "vmx-emul/reflect.h"
 #include "vmx-emul/vmcs12.h"
+#include "vmx-emul/vmx_insn.h"
 
 struct l0_vcpu *l0_current_vcpu;
 
-/* VM-entry interruption information (SDM 25.8.3). */
-#define INTR_INFO_VALID (1u << 31)
+/* Interruption information (SDM 25.8.3, 25.9.2): the format vmx-emul names, and the bit saying
+ * an error code is delivered. */
 #define INTR_INFO_DELIVER_CODE (1u << 11)
-#define INTR_TYPE_HW_EXCEPTION (3u << 8)
-#define INTR_TYPE_SHIFT 8
-#define INTR_TYPE_MASK 7u
-#define INTR_TYPE_SOFT_INTR 4u
-#define INTR_TYPE_SOFT_EXCEPTION 6u
-#define INTR_TYPE_PRIV_SOFT_EXCEPTION 5u
-#define VECTOR_UD 6
-#define VECTOR_GP 13
-
 #define GUEST_INTR_BLOCKING_STI_MOVSS 3u /* interruptibility bits 1:0 (SDM 25.4.2) */
-
-/* CR-access exit qualification (SDM 28.2.1, Table 28-3). */
-#define CRQ_NUMBER(q) ((q) & 0xf)
-#define CRQ_TYPE(q) (((q) >> 4) & 3)
-#define CRQ_GPR(q) (((q) >> 8) & 0xf)
-#define CRQ_LMSW_SOURCE(q) (((q) >> 16) & 0xffff)
-#define CR_ACCESS_MOV_TO 0
-#define CR_ACCESS_LMSW 3
 #define LMSW_BITS 0xfull /* PE, MP, EM, TS; LMSW cannot clear PE */
-#define GPR_RSP 4
-
-/* EPT-violation exit qualification (SDM 28.2.1, Table 28-7). */
-#define EPTQ_READ (1u << 0)
-#define EPTQ_WRITE (1u << 1)
-#define EPTQ_FETCH (1u << 2)
-
 #define XCR_XCR0 0
 
 void l0_vmwrite_checked(uint32_t field, uint64_t value)
@@ -61,7 +40,8 @@ static uint64_t *gpr(struct l0_vcpu *v, unsigned int index)
 
 enum l0_action l0_inject_exception(unsigned int vector, bool has_error_code, uint32_t error_code)
 {
-	uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
+	uint32_t info = VMXE_INTR_INFO_VALID |
+			VMXE_INTR_TYPE_HW_EXCEPTION << VMXE_INTR_INFO_TYPE_SHIFT | vector;
 
 	if (has_error_code) {
 		info |= INTR_INFO_DELIVER_CODE;
@@ -73,14 +53,14 @@ enum l0_action l0_inject_exception(unsigned int vector, bool has_error_code, uin
 
 static enum l0_action inject_gp(void)
 {
-	return l0_inject_exception(VECTOR_GP, true, 0);
+	return l0_inject_exception(VMXE_VEC_GP, true, 0);
 }
 
 static enum l0_action inject_ud(void *vcpu, const struct l0_exit *exit)
 {
 	(void)vcpu;
 	(void)exit;
-	return l0_inject_exception(VECTOR_UD, false, 0);
+	return l0_inject_exception(VMXE_VEC_UD, false, 0);
 }
 
 static enum l0_action handle_cpuid(void *vcpu, const struct l0_exit *exit)
@@ -128,21 +108,22 @@ static enum l0_action handle_cr_access(void *vcpu, const struct l0_exit *exit)
 {
 	struct l0_vcpu *v = vcpu;
 	uint64_t q = exit->qualification, value, real, shadow;
-	unsigned int cr = CRQ_NUMBER(q);
+	unsigned int cr = q & VMXE_CRQ_CR_MASK;
+	unsigned int type = (q & VMXE_CRQ_TYPE_MASK) >> VMXE_CRQ_TYPE_SHIFT;
 	const struct l0_cr_policy *policy = cr == 0 ? &v->cr0 : &v->cr4;
 	uint32_t real_field = cr == 0 ? VMCS_ENC_GUEST_CR0 : VMCS_ENC_GUEST_CR4;
 	uint32_t shadow_field = cr == 0 ? VMCS_ENC_CR0_READ_SHADOW : VMCS_ENC_CR4_READ_SHADOW;
 
 	if (cr != 0 && cr != 4)
 		return L0_ACTION_FATAL; /* L0 intercepts no other CR */
-	if (CRQ_TYPE(q) == CR_ACCESS_MOV_TO) {
-		unsigned int r = CRQ_GPR(q);
+	if (type == VMXE_CR_MOV_TO) {
+		unsigned int r = (q & VMXE_CRQ_GPR_MASK) >> VMXE_CRQ_GPR_SHIFT;
 
-		value = r == GPR_RSP ? l0_vmread_field(VMCS_ENC_GUEST_RSP) : *gpr(v, r);
-	} else if (CRQ_TYPE(q) == CR_ACCESS_LMSW && cr == 0) {
+		value = r == VMXE_RSP ? l0_vmread_field(VMCS_ENC_GUEST_RSP) : *gpr(v, r);
+	} else if (type == VMXE_CR_LMSW && cr == 0) {
 		uint64_t old = l0_vmread_field(shadow_field);
 
-		value = (old & ~LMSW_BITS) | (CRQ_LMSW_SOURCE(q) & LMSW_BITS) | (old & L0_CR0_PE);
+		value = (old & ~LMSW_BITS) | ((q >> VMXE_CRQ_LMSW_DATA_SHIFT) & LMSW_BITS) | (old & L0_CR0_PE);
 	} else {
 		return L0_ACTION_FATAL; /* reads and CLTS never exit: L0 owns no bit they touch */
 	}
@@ -215,22 +196,22 @@ static enum l0_action handle_vmcall(void *vcpu, const struct l0_exit *exit)
 
 static const char *access_name(uint64_t q)
 {
-	return (q & EPTQ_FETCH) ? "fetch" : (q & EPTQ_WRITE) ? "write" : "read";
+	return (q & EPTM_QUAL_FETCH) ? "fetch" : (q & EPTM_QUAL_WRITE) ? "write" : "read";
 }
 
 /* An event being delivered when the exit happened is delivered again on the next entry
  * (SDM 28.2.4, 29.3.3.2 of the EPT violation case). */
 static void redeliver_event(const struct l0_exit *exit)
 {
-	uint32_t type = (exit->idt_vec_info >> INTR_TYPE_SHIFT) & INTR_TYPE_MASK;
+	uint32_t type = (exit->idt_vec_info & VMXE_INTR_INFO_TYPE_MASK) >> VMXE_INTR_INFO_TYPE_SHIFT;
 
-	if (!(exit->idt_vec_info & INTR_INFO_VALID))
+	if (!(exit->idt_vec_info & VMXE_INTR_INFO_VALID))
 		return;
 	l0_vmwrite_checked(VMCS_ENC_VM_ENTRY_INTR_INFO, exit->idt_vec_info);
 	if (exit->idt_vec_info & INTR_INFO_DELIVER_CODE)
 		l0_vmwrite_checked(VMCS_ENC_VM_ENTRY_EXCEPTION_ERROR_CODE, exit->idt_vec_error);
-	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
-	    type == INTR_TYPE_PRIV_SOFT_EXCEPTION)
+	if (type == VMXE_INTR_TYPE_SW_INTR || type == VMXE_INTR_TYPE_SW_EXCEPTION ||
+	    type == VMXE_INTR_TYPE_PRIV_SW_EXCEPTION)
 		l0_vmwrite_checked(VMCS_ENC_VM_ENTRY_INSTRUCTION_LEN, exit->insn_len);
 }
 

@@ -24,7 +24,6 @@
 #define PTE_WRITE 0x2ull
 #define PTE_LARGE 0x80ull
 #define GIB (1ull << 30)
-#define CPUID_EXT_1GB_PAGES (1u << 26)
 #define HOST_MAP_GIB 512 /* one PDPT of 1 GiB pages: the first 512 GiB */
 
 struct tss64 {
@@ -137,7 +136,7 @@ static EFI_STATUS build_page_tables(struct l0_host *host)
 	uint64_t *pml4 = l0_host_alloc_page(host, &pml4_pa);
 	uint64_t *pdpt = l0_host_alloc_page(host, &pdpt_pa);
 
-	if (!(l0_cpuid(0x80000001, 0).edx & CPUID_EXT_1GB_PAGES)) {
+	if (!l0_has_1g_pages()) {
 		l0_log("virt=on needs 1 GiB pages (CPUID.80000001H:EDX[26]) for L0's page tables");
 		return EFI_UNSUPPORTED;
 	}

@@ -24,11 +24,8 @@
 
 #define L2_VPID_FIRST 2 /* L1 has VPID 1 (vmcs01.c); L2s get 2 and up */
 #define L2_VPID_COUNT (EPTM_VPID_SLOTS + 1)
-#define CPUID_LEAF_ADDR_SIZES 0x80000008u
-#define CPUID_EXT_1GB_PAGES (1u << 26)
 #define LINEAR_BITS_4LEVEL 48
 #define DEBUGCTL_VALID_BITS 0x1ull /* LBR only: what L0 lets L1 set in VMCS12 */
-#define RFLAGS_FIXED1 0x2ull
 #define L0_MSR_FLUSH_CMD 0x10b
 #define L0_FLUSH_CMD_L1D 1ull
 
@@ -38,14 +35,11 @@ static uint64_t l1_view(uint32_t real_field, uint32_t shadow_field, uint64_t mas
 	return (l0_vmread_field(real_field) & ~mask) | (l0_vmread_field(shadow_field) & mask);
 }
 
-static const uint32_t seg_fields[VMXE_SREG_COUNT][3] = {
-	[VMXE_ES] = { VMCS_ENC_GUEST_ES_BASE, VMCS_ENC_GUEST_ES_LIMIT, VMCS_ENC_GUEST_ES_AR_BYTES },
-	[VMXE_CS] = { VMCS_ENC_GUEST_CS_BASE, VMCS_ENC_GUEST_CS_LIMIT, VMCS_ENC_GUEST_CS_AR_BYTES },
-	[VMXE_SS] = { VMCS_ENC_GUEST_SS_BASE, VMCS_ENC_GUEST_SS_LIMIT, VMCS_ENC_GUEST_SS_AR_BYTES },
-	[VMXE_DS] = { VMCS_ENC_GUEST_DS_BASE, VMCS_ENC_GUEST_DS_LIMIT, VMCS_ENC_GUEST_DS_AR_BYTES },
-	[VMXE_FS] = { VMCS_ENC_GUEST_FS_BASE, VMCS_ENC_GUEST_FS_LIMIT, VMCS_ENC_GUEST_FS_AR_BYTES },
-	[VMXE_GS] = { VMCS_ENC_GUEST_GS_BASE, VMCS_ENC_GUEST_GS_LIMIT, VMCS_ENC_GUEST_GS_AR_BYTES },
-};
+/* vmx-emul's segment order is the VMCS's */
+_Static_assert((int)VMXE_ES == L0_SEG_ES && (int)VMXE_CS == L0_SEG_CS &&
+		       (int)VMXE_SS == L0_SEG_SS && (int)VMXE_DS == L0_SEG_DS &&
+		       (int)VMXE_FS == L0_SEG_FS && (int)VMXE_GS == L0_SEG_GS,
+	       "one segment order");
 
 /* L1 as the instruction emulator sees it, from VMCS01 and the saved registers. */
 static void read_l1_cpu(struct l0_vcpu *v, struct vmxe_l1_cpu *cpu)
@@ -53,9 +47,9 @@ static void read_l1_cpu(struct l0_vcpu *v, struct vmxe_l1_cpu *cpu)
 	memcpy(cpu->gpr, v->regs, sizeof(cpu->gpr));
 	cpu->gpr[VMXE_RSP] = l0_vmread_field(VMCS_ENC_GUEST_RSP);
 	for (int s = 0; s < VMXE_SREG_COUNT; s++) {
-		cpu->seg[s].base = l0_vmread_field(seg_fields[s][0]);
-		cpu->seg[s].limit = (uint32_t)l0_vmread_field(seg_fields[s][1]);
-		cpu->seg[s].ar = (uint32_t)l0_vmread_field(seg_fields[s][2]);
+		cpu->seg[s].base = l0_vmread_field(l0_guest_segs[s].base);
+		cpu->seg[s].limit = (uint32_t)l0_vmread_field(l0_guest_segs[s].limit);
+		cpu->seg[s].ar = (uint32_t)l0_vmread_field(l0_guest_segs[s].access_rights);
 	}
 	cpu->rflags = l0_vmread_field(VMCS_ENC_GUEST_RFLAGS);
 	cpu->cr0 = l1_view(VMCS_ENC_GUEST_CR0, VMCS_ENC_CR0_READ_SHADOW, v->cr0.mask);
@@ -373,8 +367,6 @@ static void decode_l2_exit(struct l0_vcpu *v, const struct l0_exit *e, struct vm
 				       : ((uint64_t *)v->regs)[gpr];
 }
 
-#define EPTQ_ACCESS_BITS 0x7ull /* exit qualification bits 2:0: read, write, fetch */
-
 /* An EPT violation of L2 on EPT02: EPT12 (in L1's memory) and EPT01 decide (ept-merge). */
 static enum l0_action l2_ept_violation(struct l0_vcpu *v, const struct l0_exit *exit,
 				       struct vmxe_exit *x, const struct l0_exit_table *l0_handlers)
@@ -394,7 +386,7 @@ static enum l0_action l2_ept_violation(struct l0_vcpu *v, const struct l0_exit *
 		x->qualification = out.qualification;
 		n->prefill_pending = true;
 		n->prefill_gpa = x->guest_physical_address;
-		n->prefill_access = x->qualification & EPTQ_ACCESS_BITS;
+		n->prefill_access = x->qualification & EPTM_QUAL_ACCESS_MASK;
 		n->reflected++;
 		return return_to_l1(v, x, true);
 	case EPTM_REFLECT_MISCONFIG:
@@ -511,8 +503,8 @@ bool l0_nested_init(struct l0_vcpu *v, bool ept)
 	n->ept = ept;
 	vmxe_vcaps_compute(&v->hw_caps, ept ? VMXE_VCAPS_EPT : 0, &n->l1_caps);
 	n->feature_control = VMXE_FEATURE_CONTROL_LOCK | VMXE_FEATURE_CONTROL_VMX_OUTSIDE_SMX;
-	n->maxphyaddr = (uint8_t)l0_cpuid(CPUID_LEAF_ADDR_SIZES, 0).eax;
-	n->page1gb = l0_cpuid(0x80000001u, 0).edx & CPUID_EXT_1GB_PAGES;
+	n->maxphyaddr = (uint8_t)l0_maxphyaddr();
+	n->page1gb = l0_has_1g_pages();
 	n->vmx_cache = l0_host_alloc_page(&v->host, &pa);
 	n->vmcs01 = l0_host_alloc_page(&v->host, &pa);
 	n->vmcs02 = l0_host_alloc_page(&v->host, &pa);

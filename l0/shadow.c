@@ -8,18 +8,18 @@
 #include "l0/cpu.h"
 #include "l0/vcpu.h"
 #include "l0/vmx_hw.h"
+#include "vmx-emul/vmcs02_merge.h"
 #include "vmx-emul/vmx_caps.h"
 
 #define VMCS_SHADOW_INDICATOR 0x80000000u /* revision-identifier bit 31 (SDM 25.2) */
 #define MISC_VMWRITE_ANY_FIELD (1ull << 29) /* IA32_VMX_MISC: VMWRITE to exit information */
-#define VMCS_LINK_NONE UINT64_MAX
 
 bool l0_shadow_init(struct l0_vcpu *v, bool want)
 {
 	struct l0_shadow *s = &v->shadow;
 	uint32_t *region;
 
-	s->linked = VMCS_LINK_NONE;
+	s->linked = VMXE_VMCS_LINK_NONE;
 	if (!want)
 		return true;
 	if (!(vmxe_ctl_allowed1(v->caps.proc2) & VMX_MASK(VMX_PROC2_VMCS_SHADOWING))) {
@@ -64,7 +64,7 @@ bool l0_shadow_to_cache(struct l0_vcpu *v)
 	struct l0_shadow *s = &v->shadow;
 	struct vmcs12 *c = v->nested.vmx.vmcs12;
 
-	if (!s->on || s->linked == VMCS_LINK_NONE)
+	if (!s->on || s->linked == VMXE_VMCS_LINK_NONE)
 		return true;
 	if (l0_vmptrld(s->vmcs_pa) != L0_VMX_OK)
 		return false;
@@ -96,7 +96,7 @@ bool l0_shadow_from_cache(struct l0_vcpu *v)
 	if (!s->on)
 		return true;
 	if (v->nested.vmx.current_vmptr == VMXE_VMPTR_NONE)
-		return link(v, VMCS_LINK_NONE);
+		return link(v, VMXE_VMCS_LINK_NONE);
 	if (l0_vmptrld(s->vmcs_pa) != L0_VMX_OK)
 		return false;
 	for (unsigned int k = 0; k < s->fields.n_read; k++) {

@@ -26,7 +26,6 @@
 #define CPUID_1_ECX_XSAVE (1u << 26)
 #define CPUID_LEAF_XSAVE 0xd
 #define CPUID_LEAF_EXT_FEATURES 7
-#define CPUID_LEAF_ADDR_SIZES 0x80000008u
 
 extern const char l0_l1_trampoline[], l0_l1_trampoline_data[], l0_l1_trampoline_end[];
 
@@ -127,7 +126,7 @@ static bool build_ept01(struct l0_vcpu *v)
 	struct l0_ept01_config cfg = {
 		.map = v->host.ranges,
 		.count = v->host.range_count,
-		.pa_width = l0_cpuid(CPUID_LEAF_ADDR_SIZES, 0).eax & 0xff,
+		.pa_width = l0_maxphyaddr(),
 		.allow_2m = VMX_GET(VMX_EPT_VPID_PDE_2MB, v->caps.ept_vpid),
 		.allow_1g = VMX_GET(VMX_EPT_VPID_PDPTE_1GB, v->caps.ept_vpid),
 	};

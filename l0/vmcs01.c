@@ -11,8 +11,10 @@
 #include "l0/cpu.h"
 #include "l0/util.h"
 #include "l0/vcpu.h"
+#include "l0/vmcs_hw.h"
 #include "l0/vmx_hw.h"
 #include "vmx-emul/vmcs12.h"
+#include "vmx-emul/vmcs02_merge.h"
 #include "vmx-emul/vmx_caps.h"
 
 #define MSR_SYSENTER_CS 0x174
@@ -25,7 +27,6 @@
 
 #define RFLAGS_FIXED1 0x2ull  /* bit 1 always reads 1 */
 #define RFLAGS_IF 0x200ull
-#define VMCS_LINK_NONE UINT64_MAX /* no shadow VMCS (SDM 27.3.1.5) */
 #define L1_VPID 1                 /* VPID 0 is the host's; L1 gets its own tag */
 #define TR_FABRICATED_LIMIT 0x67  /* a minimal 64-bit TSS */
 #define TR_AR_BUSY_TSS64 0x8b     /* present, type 11: the only TR type VM entry accepts */
@@ -102,7 +103,7 @@ static bool write_controls(struct l0_vcpu *v)
 		  (proc2 & VMX_MASK(VMX_PROC2_ENABLE_VPID)) ? L1_VPID : 0 },
 		{ VMCS_ENC_CR0_GUEST_HOST_MASK, v->cr0.mask },
 		{ VMCS_ENC_CR4_GUEST_HOST_MASK, v->cr4.mask },
-		{ VMCS_ENC_VMCS_LINK_POINTER, VMCS_LINK_NONE },
+		{ VMCS_ENC_VMCS_LINK_POINTER, VMXE_VMCS_LINK_NONE },
 	};
 	return write_all(fv, ARRAY_SIZE(fv));
 }
@@ -152,35 +153,13 @@ static void read_descriptor(const struct l0_dtr *gdt, uint16_t selector, uint64_
 		memcpy(&d[1], (const void *)(uintptr_t)(gdt->base + off + 8), 8);
 }
 
-enum seg_id { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR, SEG_COUNT };
-
-/* VMCS encodings per segment: selector, base, limit, access rights (Appendix B order). */
-static const uint32_t seg_fields[SEG_COUNT][4] = {
-	[SEG_ES] = { VMCS_ENC_GUEST_ES_SELECTOR, VMCS_ENC_GUEST_ES_BASE, VMCS_ENC_GUEST_ES_LIMIT,
-		     VMCS_ENC_GUEST_ES_AR_BYTES },
-	[SEG_CS] = { VMCS_ENC_GUEST_CS_SELECTOR, VMCS_ENC_GUEST_CS_BASE, VMCS_ENC_GUEST_CS_LIMIT,
-		     VMCS_ENC_GUEST_CS_AR_BYTES },
-	[SEG_SS] = { VMCS_ENC_GUEST_SS_SELECTOR, VMCS_ENC_GUEST_SS_BASE, VMCS_ENC_GUEST_SS_LIMIT,
-		     VMCS_ENC_GUEST_SS_AR_BYTES },
-	[SEG_DS] = { VMCS_ENC_GUEST_DS_SELECTOR, VMCS_ENC_GUEST_DS_BASE, VMCS_ENC_GUEST_DS_LIMIT,
-		     VMCS_ENC_GUEST_DS_AR_BYTES },
-	[SEG_FS] = { VMCS_ENC_GUEST_FS_SELECTOR, VMCS_ENC_GUEST_FS_BASE, VMCS_ENC_GUEST_FS_LIMIT,
-		     VMCS_ENC_GUEST_FS_AR_BYTES },
-	[SEG_GS] = { VMCS_ENC_GUEST_GS_SELECTOR, VMCS_ENC_GUEST_GS_BASE, VMCS_ENC_GUEST_GS_LIMIT,
-		     VMCS_ENC_GUEST_GS_AR_BYTES },
-	[SEG_LDTR] = { VMCS_ENC_GUEST_LDTR_SELECTOR, VMCS_ENC_GUEST_LDTR_BASE,
-		       VMCS_ENC_GUEST_LDTR_LIMIT, VMCS_ENC_GUEST_LDTR_AR_BYTES },
-	[SEG_TR] = { VMCS_ENC_GUEST_TR_SELECTOR, VMCS_ENC_GUEST_TR_BASE, VMCS_ENC_GUEST_TR_LIMIT,
-		     VMCS_ENC_GUEST_TR_AR_BYTES },
-};
-
-static bool write_segment(enum seg_id id, const struct l0_segment *s)
+static bool write_segment(enum l0_seg id, const struct l0_segment *s)
 {
 	const struct field_value fv[] = {
-		{ seg_fields[id][0], s->selector },
-		{ seg_fields[id][1], s->base },
-		{ seg_fields[id][2], s->limit },
-		{ seg_fields[id][3], s->access_rights },
+		{ l0_guest_segs[id].selector, s->selector },
+		{ l0_guest_segs[id].base, s->base },
+		{ l0_guest_segs[id].limit, s->limit },
+		{ l0_guest_segs[id].access_rights, s->access_rights },
 	};
 	return write_all(fv, ARRAY_SIZE(fv));
 }
@@ -188,24 +167,24 @@ static bool write_segment(enum seg_id id, const struct l0_segment *s)
 static bool write_segments(void)
 {
 	struct l0_dtr gdt = l0_sgdt();
-	const uint16_t sel[SEG_COUNT] = {
-		[SEG_ES] = L0_READ_SEG(es), [SEG_CS] = L0_READ_SEG(cs), [SEG_SS] = L0_READ_SEG(ss),
-		[SEG_DS] = L0_READ_SEG(ds), [SEG_FS] = L0_READ_SEG(fs), [SEG_GS] = L0_READ_SEG(gs),
-		[SEG_LDTR] = l0_sldt(),	    [SEG_TR] = l0_str(),
+	const uint16_t sel[L0_SEG_COUNT] = {
+		[L0_SEG_ES] = L0_READ_SEG(es), [L0_SEG_CS] = L0_READ_SEG(cs), [L0_SEG_SS] = L0_READ_SEG(ss),
+		[L0_SEG_DS] = L0_READ_SEG(ds), [L0_SEG_FS] = L0_READ_SEG(fs), [L0_SEG_GS] = L0_READ_SEG(gs),
+		[L0_SEG_LDTR] = l0_sldt(),	    [L0_SEG_TR] = l0_str(),
 	};
 
-	for (int id = 0; id < SEG_COUNT; id++) {
+	for (int id = 0; id < L0_SEG_COUNT; id++) {
 		struct l0_segment s;
 		uint64_t d[2];
 
 		read_descriptor(&gdt, sel[id], d);
 		l0_segment_from_descriptor(sel[id], d[0], d[1], &s);
-		if (id == SEG_FS)
+		if (id == L0_SEG_FS)
 			s.base = l0_rdmsr(MSR_FS_BASE);
-		if (id == SEG_GS)
+		if (id == L0_SEG_GS)
 			s.base = l0_rdmsr(MSR_GS_BASE);
 		/* UEFI firmware need not load TR, but VM entry insists on a busy TSS (27.3.1.2) */
-		if (id == SEG_TR && (s.access_rights & L0_SEG_AR_UNUSABLE))
+		if (id == L0_SEG_TR && (s.access_rights & L0_SEG_AR_UNUSABLE))
 			s = (struct l0_segment){ .selector = sel[id], .limit = TR_FABRICATED_LIMIT,
 						 .access_rights = TR_AR_BUSY_TSS64 };
 		if (!write_segment(id, &s))

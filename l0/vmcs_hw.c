@@ -9,6 +9,15 @@
 #include "l0/console.h"
 #include "l0/vmx_hw.h"
 
+const struct l0_seg_fields l0_guest_segs[L0_SEG_COUNT] = {
+#define SEG(name, reg)                                                                        \
+	[L0_SEG_##name] = { VMCS_ENC_GUEST_##reg##_SELECTOR, VMCS_ENC_GUEST_##reg##_BASE,     \
+			    VMCS_ENC_GUEST_##reg##_LIMIT, VMCS_ENC_GUEST_##reg##_AR_BYTES }
+	SEG(ES, ES), SEG(CS, CS), SEG(SS, SS), SEG(DS, DS),
+	SEG(FS, FS), SEG(GS, GS), SEG(LDTR, LDTR), SEG(TR, TR),
+#undef SEG
+};
+
 _Static_assert(VMCS_F_GROUP_MASK == (1u << L0_VMCS_GROUPS) - 1, "one bit per group");
 
 void l0_vmcs_probe(struct l0_vmcs_fields *f)

@@ -22,6 +22,17 @@ struct l0_vmcs_fields {
 	uint16_t group_count[L0_VMCS_GROUPS];
 };
 
+/* The guest segment registers, in the order of the VMCS field encodings (SDM Appendix B), and
+ * their four fields each. */
+enum l0_seg { L0_SEG_ES, L0_SEG_CS, L0_SEG_SS, L0_SEG_DS, L0_SEG_FS, L0_SEG_GS, L0_SEG_LDTR,
+	      L0_SEG_TR, L0_SEG_COUNT };
+
+struct l0_seg_fields {
+	uint32_t selector, base, limit, access_rights;
+};
+
+extern const struct l0_seg_fields l0_guest_segs[L0_SEG_COUNT];
+
 /* Finds which fields the CPU's VMCS has, by VMREAD of each on the current VMCS. */
 void l0_vmcs_probe(struct l0_vmcs_fields *f);
 

@@ -3,8 +3,14 @@
  */
 #include "fake_ram.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 static bool fake_ok(const struct fake_ram *f, uint64_t gpa, size_t len)
 {
@@ -31,6 +37,19 @@ static int fake_write(void *ctx, uint64_t gpa, const void *buf, size_t len)
 	memcpy(f->ram + gpa, buf, len);
 	f->writes++;
 	return VMXE_GMEM_OK;
+}
+
+void fake_ram_init(struct fake_ram *f, uint64_t size, uint64_t refused_lo, uint64_t refused_hi)
+{
+	*f = (struct fake_ram){ .ram = calloc(1, size), .size = size, .refused_lo = refused_lo,
+				.refused_hi = refused_hi };
+	assert_non_null(f->ram);
+}
+
+void fake_ram_free(struct fake_ram *f)
+{
+	free(f->ram);
+	f->ram = NULL;
 }
 
 struct vmxe_gmem fake_ram_gmem(struct fake_ram *f)

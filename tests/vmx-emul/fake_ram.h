@@ -17,6 +17,11 @@ struct fake_ram {
 	unsigned int writes;		   /* successful writes */
 };
 
+/* @size bytes of zeroed RAM, of which [@refused_lo, @refused_hi) refused; aborts the test when
+ * out of memory. */
+void fake_ram_init(struct fake_ram *f, uint64_t size, uint64_t refused_lo, uint64_t refused_hi);
+void fake_ram_free(struct fake_ram *f);
+
 struct vmxe_gmem fake_ram_gmem(struct fake_ram *f);
 
 #endif

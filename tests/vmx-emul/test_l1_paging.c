@@ -144,11 +144,7 @@ static int setup(void **state)
 	struct env *e = calloc(1, sizeof(*e));
 
 	assert_non_null(e);
-	e->f.ram = calloc(1, MEM_SIZE);
-	e->f.size = MEM_SIZE;
-	e->f.refused_lo = REFUSED_LO;
-	e->f.refused_hi = REFUSED_HI;
-	assert_non_null(e->f.ram);
+	fake_ram_init(&e->f, MEM_SIZE, REFUSED_LO, REFUSED_HI);
 	*state = e;
 	return 0;
 }
@@ -157,7 +153,7 @@ static int teardown(void **state)
 {
 	struct env *e = *state;
 
-	free(e->f.ram);
+	fake_ram_free(&e->f);
 	free(e);
 	return 0;
 }

@@ -176,12 +176,8 @@ static int setup(void **state)
 	struct env *e = calloc(1, sizeof(*e));
 
 	assert_non_null(e);
-	e->f.ram = calloc(1, MEM_SIZE);
-	e->f.size = MEM_SIZE;
-	e->f.refused_lo = REFUSED_LO;
-	e->f.refused_hi = MEM_SIZE;
+	fake_ram_init(&e->f, MEM_SIZE, REFUSED_LO, MEM_SIZE);
 	e->cache = calloc(1, VMCS12_PAGE_SIZE);
-	assert_non_null(e->f.ram);
 	assert_non_null(e->cache);
 	e->mem = fake_ram_gmem(&e->f);
 	env_reset(e);
@@ -193,7 +189,7 @@ static int teardown(void **state)
 {
 	struct env *e = *state;
 
-	free(e->f.ram);
+	fake_ram_free(&e->f);
 	free(e->cache);
 	free(e);
 	return 0;
