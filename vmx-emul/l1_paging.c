@@ -226,6 +226,7 @@ enum vmxe_walk_status vmxe_l1_translate(const struct vmxe_l1_paging *p, const st
 		la &= LINEAR32_MASK;
 	if (!(p->cr0 & VMX_MASK(VMX_CR0_PG))) {
 		w->gpa = la;
+		w->user = true; /* no paging: nothing tells user from supervisor pages */
 		return VMXE_WALK_OK;
 	}
 	m = walk_mode(p);
@@ -257,6 +258,7 @@ enum vmxe_walk_status vmxe_l1_translate(const struct vmxe_l1_paging *p, const st
 		return page_fault(w, la, acc, code);
 	set_accessed_dirty(mem, &m, ents, n, acc == VMXE_L1_WRITE);
 	w->gpa = leaf_gpa(p, &m, level, e, la);
+	w->user = us;
 	return VMXE_WALK_OK;
 }
 

@@ -70,6 +70,7 @@ enum vmxe_walk_status {
 
 struct vmxe_walk {
 	uint64_t gpa;	     /* OK (translate): the L1-physical address */
+	bool user;	     /* OK (translate): the translation allows user-mode accesses (4.6) */
 	uint32_t error_code; /* FAULT: VMXE_PF_* */
 	uint64_t cr2;	     /* FAULT: the linear address that faulted */
 	bool table_unmapped; /* FAULT: it came from a paging-structure entry outside L1 RAM */

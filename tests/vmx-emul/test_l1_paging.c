@@ -311,6 +311,24 @@ static void test_rights_4level(void **state)
 	}
 }
 
+/* w.user: every level's U/S set, or not (what bt=on's policy asks of a code page). */
+static void test_user_flag(void **state)
+{
+	struct env *e = *state;
+	struct vmxe_walk w;
+
+	env_init(e, &FMT4);
+	map(e, LA4, PA4, 1, P | RW);
+	assert_int_equal(xlate(e, LA4, R, &w), OK);
+	assert_false(w.user);
+	tweak(e, 1, US, 0);
+	assert_int_equal(xlate(e, LA4, R, &w), OK);
+	assert_true(w.user);
+	tweak(e, 3, 0, US);
+	assert_int_equal(xlate(e, LA4, R, &w), OK);
+	assert_false(w.user);
+}
+
 struct large_case {
 	const char *name;
 	const struct fmt *fmt;
@@ -561,6 +579,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_rights_4level, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_user_flag, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_large_pages_and_modes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_legacy_mode_details, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_accessed_dirty, setup, teardown),
