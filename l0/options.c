@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "l0/fmt.h"
+#include "l0/trace_events.h"
 #include "l0/util.h"
 
 struct token {
@@ -113,6 +114,33 @@ static void describe_ept(const struct l0_options *opts, char *buf, size_t size)
 	l0_snprintf(buf, size, "%s", opts->ept ? "on" : "off");
 }
 
+/* A decimal count 0..L0_TRACE_EVENTS_MAX, no sign, no leading junk. */
+static enum l0_opt_status parse_events(struct l0_options *opts, const struct token *v)
+{
+	unsigned int n = 0;
+
+	if (v->len == 0)
+		return L0_OPT_BAD_VALUE;
+	for (size_t i = 0; i < v->len; i++) {
+		if (v->start[i] < '0' || v->start[i] > '9')
+			return L0_OPT_BAD_VALUE;
+		n = n * 10 + (unsigned int)(v->start[i] - '0');
+		if (n > L0_TRACE_EVENTS_MAX)
+			return L0_OPT_BAD_VALUE;
+	}
+	opts->events = n;
+	return L0_OPT_OK;
+}
+
+/* Empty (left out of the description) at the default 0, as initrd is when unset. */
+static void describe_events(const struct l0_options *opts, char *buf, size_t size)
+{
+	if (opts->events)
+		l0_snprintf(buf, size, "%u", opts->events);
+	else if (size)
+		buf[0] = '\0';
+}
+
 static const struct option_desc option_table[] = {
 	{ "virt", "on|off", "run L1 as a VMX guest of L0 (default on; off: start L1 on the bare "
 	  "firmware)", parse_virt, describe_virt },
@@ -122,6 +150,9 @@ static const struct option_desc option_table[] = {
 	  "(default on)", parse_shadow, describe_shadow },
 	{ "ept", "on|off", "offer EPT and VPID to L1, L2 then runs on EPT02 = EPT01 o EPT12 (default "
 	  "off: L1's KVM uses shadow paging on EPT01)", parse_ept, describe_ept },
+	{ "events", "0.." L0_STR(L0_TRACE_EVENTS_MAX), "record each workload phase's first N exits (and L2's resumptions) "
+	  "for turtle-l0 dump-events (default 0: none; needs trace=on)", parse_events,
+	  describe_events },
 	{ "kernel", "\\PATH", "the L1 image: an EFI executable on L0's volume (required)",
 	  parse_kernel, describe_kernel },
 	{ "initrd", "\\PATH", "an initrd for the L1 image, passed as initrd=PATH",
@@ -227,6 +258,7 @@ enum l0_opt_status l0_options_parse(const char *text, struct l0_options *opts,
 				    struct l0_opt_error *err)
 {
 	static const struct token kernel_key = { "kernel", 6 };
+	static const struct token events_key = { "events", 6 };
 	const char *p = text;
 	enum l0_opt_status st = L0_OPT_OK;
 
@@ -243,6 +275,9 @@ enum l0_opt_status l0_options_parse(const char *text, struct l0_options *opts,
 	}
 	if (st == L0_OPT_OK && !opts->kernel[0])
 		st = fail(err, L0_OPT_MISSING, &kernel_key, "required option missing (kernel=\\PATH)");
+	/* events are recorded by the trace: without it they would silently stay empty */
+	if (st == L0_OPT_OK && opts->events && !opts->trace)
+		st = fail(err, L0_OPT_BAD_VALUE, &events_key, "events=N needs trace=on");
 	return st;
 }
 

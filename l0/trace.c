@@ -24,6 +24,7 @@ void l0_trace_reset(struct l0_trace *t)
 	memset(t->by_reason, 0, sizeof(t->by_reason));
 	memset(&t->phase, 0, sizeof(t->phase));
 	memset(&t->episodes, 0, sizeof(t->episodes));
+	l0_trace_events_clear(&t->events);
 }
 
 int l0_trace_exit(struct l0_trace *t, const struct l0_exit *exit, uint64_t tsc_at_exit,
@@ -55,6 +56,10 @@ int l0_trace_exit(struct l0_trace *t, const struct l0_exit *exit, uint64_t tsc_a
 	r->guest_rip = exit->guest_rip;
 	r->reason = exit->reason;
 	r->level = (uint32_t)exit->level;
+	if (t->phase.active)
+		l0_trace_events_record(&t->events, exit, tsc_at_exit, cycles);
+	else
+		t->events.last_recorded = false; /* no episode flag on an older event */
 	return L0_TRACE_OK;
 }
 
@@ -64,6 +69,7 @@ void l0_trace_episode_begin(struct l0_trace *t)
 		return;
 	t->episodes.open = true;
 	t->episodes.open_len = 0;
+	l0_trace_events_flag_last(&t->events, L0_TRACE_EV_REFLECTED);
 	memset(t->episodes.pending, 0, sizeof(t->episodes.pending));
 }
 
@@ -75,6 +81,7 @@ void l0_trace_episode_end(struct l0_trace *t)
 		return;
 	e->open = false;
 	e->count++;
+	l0_trace_events_flag_last(&t->events, L0_TRACE_EV_RESUMES_L2);
 	for (unsigned int s = 0; s < L0_TRACE_SLOTS; s++) {
 		e->l1[s].exits += e->pending[s].exits;
 		e->l1[s].cycles += e->pending[s].cycles;
@@ -97,6 +104,7 @@ int l0_trace_phase_begin(struct l0_trace *t, const char *name, uint64_t tsc)
 	memcpy(t->phase.name, name, len);
 	t->phase.active = true;
 	t->phase.start_tsc = tsc;
+	l0_trace_events_clear(&t->events);
 	return L0_TRACE_OK;
 }
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "l0/exit_table.h"
+#include "l0/trace_events.h"
 #include "vmx-emul/exit_reasons.h"
 
 #define L0_TRACE_RING_SIZE 64u /* a power of two: the index is a mask of the sequence number */
@@ -79,6 +80,7 @@ struct l0_trace {
 	struct l0_trace_counter by_reason[L0_LEVEL_COUNT][L0_TRACE_SLOTS];
 	struct l0_trace_phase phase;
 	struct l0_trace_episodes episodes;
+	struct l0_trace_events events; /* the phase's first exits, with events=N (trace_events.h) */
 	uint64_t ring_written; /* exits ever put in the ring; the next one goes to this % SIZE */
 	struct l0_trace_ring_entry ring[L0_TRACE_RING_SIZE];
 };
@@ -89,15 +91,18 @@ static inline bool l0_trace_on(const struct l0_trace *t)
 	return t->enabled;
 }
 
-/* Everything zero (ring included), then enabled as given (the trace=on|off option). */
+/* Everything zero (ring included, no event buffer), then enabled as given (the trace=on|off
+ * option); l0_trace_events_attach(&t->events, ...) afterwards gives it events to record. */
 void l0_trace_init(struct l0_trace *t, bool enabled);
 
-/* Counters and phase back to zero; the ring and the enabled flag are kept, because the ring
- * is a diagnostic of the last exits whatever the workload phases. */
+/* Counters, phase and events back to zero; the ring, the event buffer's memory and the enabled
+ * flag are kept, because the ring is a diagnostic of the last exits whatever the workload
+ * phases. */
 void l0_trace_reset(struct l0_trace *t);
 
 /*
  * Accounts one exit that L0 handled: @tsc_at_exit when it happened, @cycles spent in L0 on it.
+ * While a phase is active it also goes to the event buffer, if one is attached and has room.
  * A no-op returning L0_TRACE_OK when the trace is disabled. L0_TRACE_EINVAL (nothing counted)
  * for exit->level outside enum l0_level. Basic reasons above VMX_EXIT_REASON_MAX count in the
  * slot L0_TRACE_OTHER.
@@ -105,15 +110,17 @@ void l0_trace_reset(struct l0_trace *t);
 int l0_trace_exit(struct l0_trace *t, const struct l0_exit *exit, uint64_t tsc_at_exit,
 		  uint64_t cycles);
 
-/* L0 reflected an L2 exit to L1 (call after l0_trace_exit() of that exit): an episode opens. */
+/* L0 reflected an L2 exit to L1 (call after l0_trace_exit() of that exit): an episode opens,
+ * and that exit's event, if recorded, gets L0_TRACE_EV_REFLECTED. */
 void l0_trace_episode_begin(struct l0_trace *t);
 
 /* L0 entered L2 (call after l0_trace_exit() of the L1 exit that did it, which the episode
- * includes): the open episode, if any, closes. */
+ * includes): the open episode, if any, closes, and that exit's event, if recorded, gets
+ * L0_TRACE_EV_RESUMES_L2. */
 void l0_trace_episode_end(struct l0_trace *t);
 
 /* Opens phase @name (1..L0_TRACE_PHASE_MAX printable ASCII bytes; the JSON writer escapes
- * quotes and backslashes) at @tsc, replacing any current phase. L0_TRACE_EINVAL (phase kept as
+ * quotes and backslashes) at @tsc, replacing any current phase, with an empty event buffer. L0_TRACE_EINVAL (phase kept as
  * it was) for a NULL, empty or too long name or one with other bytes. */
 int l0_trace_phase_begin(struct l0_trace *t, const char *name, uint64_t tsc);
 
@@ -163,8 +170,6 @@ int l0_trace_dump_json(const struct l0_trace *t, uint64_t tsc_now, char *buf, si
 
 /* Longest ring line, NUL included. */
 #define L0_TRACE_RING_LINE_MAX 256
-
-typedef void (*l0_trace_line_fn)(void *ctx, const char *line);
 
 /*
  * Calls @line once per ring entry, oldest first, with the inside of a JSON object (no braces,

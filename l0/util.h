@@ -5,5 +5,8 @@
 #define L0_UTIL_H
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* A macro's value as a string literal, e.g. for a usage message. */
+#define L0_STR_(x) #x
+#define L0_STR(x) L0_STR_(x)
 
 #endif

@@ -90,6 +90,12 @@ static void test_bad_values(void **state)
 		{ "", L0_OPT_MISSING, "kernel" },
 		{ "-- console=ttyS0", L0_OPT_MISSING, "kernel" },
 		{ "=x kernel=\\k", L0_OPT_UNKNOWN, "unknown option" },
+		{ "kernel=\\k events=4097", L0_OPT_BAD_VALUE, "expected 0..4096" },
+		{ "kernel=\\k events=-1", L0_OPT_BAD_VALUE, "'events=-1'" },
+		{ "kernel=\\k events=12x", L0_OPT_BAD_VALUE, "'events=12x'" },
+		{ "kernel=\\k events=", L0_OPT_BAD_VALUE, "'events='" },
+		{ "kernel=\\k events=99999999999", L0_OPT_BAD_VALUE, "'events=99999999999'" },
+		{ "events=16 trace=off kernel=\\k", L0_OPT_BAD_VALUE, "needs trace=on" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -102,6 +108,25 @@ static void test_bad_values(void **state)
 			fail_msg("case %zu: message '%s' lacks '%s'", i, e.message,
 				 cases[i].in_message);
 	}
+}
+
+static void test_events(void **state)
+{
+	struct l0_options o;
+	struct l0_opt_error e;
+	char buf[256];
+
+	assert_int_equal(parse("kernel=\\k", &o, &e), L0_OPT_OK);
+	assert_int_equal(o.events, 0); /* off unless asked: the default costs nothing */
+	assert_int_equal(parse("kernel=\\k events=4096", &o, &e), L0_OPT_OK);
+	assert_int_equal(o.events, 4096);
+	assert_int_equal(parse("kernel=\\k events=007", &o, &e), L0_OPT_OK);
+	assert_int_equal(o.events, 7);
+	l0_options_describe(&o, buf, sizeof(buf));
+	assert_string_equal(buf, "virt=on trace=on shadow=on ept=off events=7 kernel=\\k");
+	/* events=0 with trace=off is no contradiction: nothing is recorded either way */
+	assert_int_equal(parse("kernel=\\k events=0 trace=off", &o, &e), L0_OPT_OK);
+	assert_int_equal(o.events, 0);
 }
 
 static void test_last_value_wins(void **state)
@@ -166,6 +191,7 @@ static void test_describe_and_usage(void **state)
 	assert_non_null(strstr(buf, "trace=on|off"));
 	assert_non_null(strstr(buf, "shadow=on|off"));
 	assert_non_null(strstr(buf, "ept=on|off"));
+	assert_non_null(strstr(buf, "events=0..4096"));
 	assert_non_null(strstr(buf, "kernel=\\PATH"));
 	assert_non_null(strstr(buf, "initrd=\\PATH"));
 }
@@ -178,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_comments_in_config_file),
 		cmocka_unit_test(test_unknown_option_named),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_last_value_wins),
 		cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_l1_load_options_overflow),
