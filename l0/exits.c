@@ -166,6 +166,24 @@ static void dump_trace(struct l0_vcpu *v)
 		l0_record("l0-exits", "%s", json);
 }
 
+static void event_line(void *ctx, const char *line)
+{
+	/* the head first, then the chunks: ctx counts the lines written */
+	l0_record((*(int *)ctx)++ ? "l0-ev" : "l0-events", "%s", line);
+}
+
+static enum l0_hc_error dump_events(struct l0_vcpu *v)
+{
+	const struct l0_trace_phase *p = &v->trace.phase;
+	int lines = 0;
+
+	if (!v->trace.events.buf)
+		return L0_HC_ENO_EVENTS;
+	l0_trace_events_dump(&v->trace.events, p->name[0] ? p->name : NULL, p->start_tsc,
+			     event_line, &lines);
+	return L0_HC_OK;
+}
+
 static enum l0_action handle_vmcall(void *vcpu, const struct l0_exit *exit)
 {
 	struct l0_vcpu *v = vcpu;
@@ -187,6 +205,8 @@ static enum l0_action handle_vmcall(void *vcpu, const struct l0_exit *exit)
 			dump_trace(v);
 		else if (call.op == L0_HC_PHASE_BEGIN)
 			(void)l0_trace_phase_begin(&v->trace, call.name, l0_rdtsc());
+		else if (call.op == L0_HC_DUMP_EVENTS)
+			err = dump_events(v);
 		else if (l0_trace_phase_end(&v->trace, l0_rdtsc()) != L0_TRACE_OK)
 			err = L0_HC_ENO_PHASE;
 	}

@@ -58,6 +58,18 @@ void *l0_host_alloc_page(void *ctx, uint64_t *hpa)
 	return (void *)(uintptr_t)pa;
 }
 
+void *l0_host_alloc_pages(struct l0_host *host, size_t n)
+{
+	uint64_t pa;
+
+	if (n == 0 || n > host->pool_pages - host->pool_used)
+		return NULL;
+	pa = host->pool_base + host->pool_used * PAGE_SIZE;
+	host->pool_used += n;
+	memset((void *)(uintptr_t)pa, 0, n * PAGE_SIZE);
+	return (void *)(uintptr_t)pa;
+}
+
 void *l0_host_page_va(void *ctx, uint64_t hpa)
 {
 	const struct l0_host *host = ctx;

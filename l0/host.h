@@ -46,6 +46,9 @@ bool l0_host_build_descriptors(struct l0_host *host);
 /* A zeroed page from the pool (identity mapped: the address is both VA and PA), or NULL. */
 void *l0_host_alloc_page(void *host, uint64_t *hpa);
 
+/* @n consecutive zeroed pages from the pool (identity mapped, VA = PA), or NULL. */
+void *l0_host_alloc_pages(struct l0_host *host, size_t n);
+
 /* The pointer through which L0 reaches pool page @hpa (identity mapped), or NULL outside the
  * pool: the EPT01 walkers' page access. */
 void *l0_host_page_va(void *host, uint64_t hpa);

@@ -14,6 +14,7 @@ static const char *const op_names[L0_HC_OP_MAX + 1] = {
 	[L0_HC_DUMP] = "dump",
 	[L0_HC_PHASE_BEGIN] = "phase-begin",
 	[L0_HC_PHASE_END] = "phase-end",
+	[L0_HC_DUMP_EVENTS] = "dump-events",
 };
 
 const char *l0_hypercall_op_name(uint32_t op)

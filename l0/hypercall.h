@@ -24,6 +24,10 @@
  *                          ends at its first NUL; every byte after it must be NUL too). The name
  *                          travels in registers so that L0 reads no guest memory.
  *   L0_HC_PHASE_END (4):   end the current phase.
+ *   L0_HC_DUMP_EVENTS (5): print the current (or last) phase's event buffer (events=N) as an
+ *                          {"turtle":"l0-events",...} head and {"turtle":"l0-ev",...} lines of
+ *                          L0_TRACE_EVENTS_PER_LINE events (l0/trace_events.h);
+ *                          L0_HC_ENO_EVENTS when L0 records none (events=0).
  *   Op 0 is reserved, so that RAX = magic << 32 alone is no call.
  * Who may call: L1 at any CPL. VMCALL exits to L0 whatever the CPL, and L0 honours it from ring
  * 3 on purpose, so that a static user-space tool in L1 can mark and dump measurements; this is a
@@ -43,7 +47,7 @@
 #define L0_HC_SIG_EBX 0x74727554u      /* "Turt", little-endian */
 #define L0_HC_SIG_ECX 0x4c73656cu      /* "lesL" */
 #define L0_HC_SIG_EDX 0x20202030u      /* "0   " */
-#define L0_HC_ABI_VERSION 1u
+#define L0_HC_ABI_VERSION 2u /* 2: DUMP_EVENTS */
 
 #define L0_HC_MAGIC 0x5452544cu /* "TRTL" as hex digits; no common RAX value has it */
 #define L0_HC_MAGIC_SHIFT 32
@@ -54,8 +58,9 @@ enum l0_hc_op {
 	L0_HC_DUMP = 2,
 	L0_HC_PHASE_BEGIN = 3,
 	L0_HC_PHASE_END = 4,
+	L0_HC_DUMP_EVENTS = 5,
 };
-#define L0_HC_OP_MAX L0_HC_PHASE_END
+#define L0_HC_OP_MAX L0_HC_DUMP_EVENTS
 
 /* Values of RAX after a call, as int64_t. */
 enum l0_hc_error {
@@ -65,6 +70,7 @@ enum l0_hc_error {
 	L0_HC_EBAD_NAME = -3,   /* PHASE_BEGIN: empty, a byte outside the set, or junk after NUL */
 	L0_HC_EDISABLED = -4,   /* L0 runs with trace=off: nothing counted, nothing to dump */
 	L0_HC_ENO_PHASE = -5,   /* PHASE_END with no phase begun */
+	L0_HC_ENO_EVENTS = -6,  /* DUMP_EVENTS: L0 runs with events=0 */
 };
 
 #define L0_HC_NAME_MAX 16u
@@ -119,7 +125,7 @@ struct l0_hypercall {
 /* Decodes @regs into @out; L0_HC_OK or the negative error L0 returns to L1 in RAX. */
 enum l0_hc_error l0_hypercall_decode(const struct l0_hc_regs *regs, struct l0_hypercall *out);
 
-/* "reset", "dump", "phase-begin", "phase-end", or NULL. */
+/* "reset", "dump", "phase-begin", "phase-end", "dump-events", or NULL. */
 const char *l0_hypercall_op_name(uint32_t op);
 
 /* L0's answer to CPUID leaf @leaf in out[0..3] = EAX, EBX, ECX, EDX, for the hypervisor range

@@ -211,6 +211,12 @@ static EFI_STATUS prepare(struct l0_vcpu *v, const struct l0_options *opts, EFI_
 	v->xcr0_supported = xcr0_supported();
 	read_l1tf_facts(v);
 	l0_trace_init(&v->trace, opts->trace);
+	if (opts->events && !l0_trace_events_attach(&v->trace.events,
+			l0_host_alloc_pages(&v->host, L0_TRACE_EVENTS_PAGES(opts->events)),
+			opts->events)) {
+		l0_log("events=%u: no room in L0's pool", opts->events);
+		return EFI_OUT_OF_RESOURCES;
+	}
 	return EFI_SUCCESS;
 }
 

@@ -1,8 +1,9 @@
 /*
  * turtle-l0: L1's handle on L0's exit trace. `turtle-l0 detect|reset|dump|phase-begin NAME|
- * phase-end|tsc` detects L0 by its CPUID signature and issues the VMCALL hypercalls of
- * l0/hypercall.h (ABI in docs/hypercall.md); `tsc` prints the TSC, with or without L0. Runs in
- * L1 user space, statically linked; touches CPUID, VMCALL, RDTSC and, to drain it, the console.
+ * phase-end|dump-events|tsc` detects L0 by its CPUID signature and issues the VMCALL hypercalls
+ * of l0/hypercall.h (ABI in docs/hypercall.md); `tsc` prints the TSC, with or without L0.
+ * `dump-events` exits EXIT_NO_EVENTS when L0 records no events (events=0), 1 on other errors.
+ * Runs in L1 user space, statically linked; touches CPUID, VMCALL, RDTSC and, to drain it, the console.
  * Without L0 (virt=off, or another hypervisor) it prints {"turtle":"l0","present":false} and
  * exits 0 without a VMCALL, which would raise #UD there, so the same L1 image works in every
  * configuration.
@@ -15,6 +16,8 @@
 #include <unistd.h>
 
 #include "l0/hypercall.h"
+
+#define EXIT_NO_EVENTS 3 /* dump-events: L0 runs with events=0, which is no failure */
 
 struct cpuid_out {
 	uint32_t eax, ebx, ecx, edx;
@@ -81,6 +84,8 @@ static const char *error_text(int64_t rc)
 		return "L0 runs with trace=off";
 	case L0_HC_ENO_PHASE:
 		return "no phase begun";
+	case L0_HC_ENO_EVENTS:
+		return "L0 records no events (events=0)";
 	default:
 		return "unknown error";
 	}
@@ -88,7 +93,8 @@ static const char *error_text(int64_t rc)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: turtle-l0 detect|reset|dump|phase-begin NAME|phase-end|tsc\n"
+	fprintf(stderr, "usage: turtle-l0 detect|reset|dump|phase-begin NAME|phase-end|"
+			"dump-events|tsc\n"
 			"  NAME: 1..%u of [A-Za-z0-9_.:-]\n",
 		L0_HC_NAME_MAX);
 	return 2;
@@ -101,7 +107,7 @@ static int call(const char *what, enum l0_hc_op op, uint64_t rbx, uint64_t rcx)
 	if (rc != L0_HC_OK) {
 		fprintf(stderr, "turtle-l0: %s: L0 returned %lld (%s)\n", what, (long long)rc,
 			error_text(rc));
-		return 1;
+		return rc == L0_HC_ENO_EVENTS ? EXIT_NO_EVENTS : 1;
 	}
 	return 0;
 }
@@ -112,7 +118,8 @@ int main(int argc, char **argv)
 	uint64_t rbx = 0, rcx = 0;
 	const char *cmd = argc > 1 ? argv[1] : "";
 	bool known = !strcmp(cmd, "detect") || !strcmp(cmd, "reset") || !strcmp(cmd, "dump") ||
-		     !strcmp(cmd, "phase-end") || !strcmp(cmd, "phase-begin") || !strcmp(cmd, "tsc");
+		     !strcmp(cmd, "phase-end") || !strcmp(cmd, "phase-begin") || !strcmp(cmd, "tsc") ||
+		     !strcmp(cmd, "dump-events");
 
 	if (!known || argc != (strcmp(cmd, "phase-begin") ? 2 : 3))
 		return usage();
@@ -140,5 +147,7 @@ int main(int argc, char **argv)
 		return call(cmd, L0_HC_DUMP, 0, 0);
 	if (!strcmp(cmd, "phase-begin"))
 		return call(cmd, L0_HC_PHASE_BEGIN, rbx, rcx);
+	if (!strcmp(cmd, "dump-events"))
+		return call(cmd, L0_HC_DUMP_EVENTS, 0, 0);
 	return call(cmd, L0_HC_PHASE_END, 0, 0);
 }

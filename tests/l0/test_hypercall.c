@@ -67,7 +67,8 @@ static void test_decode_table(void **state)
 		{ MAGIC_RAX(4), 0, 0, L0_HC_OK, L0_HC_PHASE_END, "" },
 		{ MAGIC_RAX(3), 0x6469757063, 0, L0_HC_OK, L0_HC_PHASE_BEGIN, "cpuid" },
 		{ MAGIC_RAX(0), 0, 0, L0_HC_EUNKNOWN_OP, 0, "" },
-		{ MAGIC_RAX(5), 0, 0, L0_HC_EUNKNOWN_OP, 0, "" },
+		{ MAGIC_RAX(5), 0, 0, L0_HC_OK, L0_HC_DUMP_EVENTS, "" },
+		{ MAGIC_RAX(6), 0, 0, L0_HC_EUNKNOWN_OP, 0, "" },
 		{ MAGIC_RAX(0xffffffffu), 0, 0, L0_HC_EUNKNOWN_OP, 0, "" },
 		{ 1, 0, 0, L0_HC_EBAD_MAGIC, 0, "" },                      /* op without magic */
 		{ 0, 0, 0, L0_HC_EBAD_MAGIC, 0, "" },
@@ -137,8 +138,9 @@ static void test_ops(void **state)
 	assert_string_equal(l0_hypercall_op_name(L0_HC_DUMP), "dump");
 	assert_string_equal(l0_hypercall_op_name(L0_HC_PHASE_BEGIN), "phase-begin");
 	assert_string_equal(l0_hypercall_op_name(L0_HC_PHASE_END), "phase-end");
+	assert_string_equal(l0_hypercall_op_name(L0_HC_DUMP_EVENTS), "dump-events");
 	assert_null(l0_hypercall_op_name(0));
-	assert_null(l0_hypercall_op_name(5));
+	assert_null(l0_hypercall_op_name(6));
 	assert_null(l0_hypercall_op_name(UINT32_MAX));
 	/* errors are negative in RAX as int64_t, distinct */
 	assert_true((int64_t)L0_HC_EUNKNOWN_OP < 0 && (int64_t)L0_HC_EBAD_MAGIC < 0);
