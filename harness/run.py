@@ -4,7 +4,7 @@ import datetime
 import os
 import subprocess
 
-from . import bochs
+from . import bochs, trace_events
 from .build import ROOT
 
 RUNS_DIR = os.environ.get("TURTLE_RUNS_DIR", os.path.join(ROOT, "out", "runs"))
@@ -61,7 +61,12 @@ def boot_workloads(art, l0_options, workloads, timeout_s, l1_append="", quiet=Fa
     outcome["run_dir"] = run_dir
     outcome["commit"] = git_commit()
     outcome.update(boot_facts(log))
-    return collect(log, outcome, l0_options, workloads, level), outcome
+    results = collect(log, outcome, l0_options, workloads, level)
+    # L0's events (its option events=N), if it recorded any: a Chrome trace-event file here
+    path = trace_events.write(run_dir, workloads, split_by_workload(log.records)[1])
+    for r in results:
+        r["trace_events"] = path
+    return results, outcome
 
 
 def _fields(rec):

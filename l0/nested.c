@@ -313,11 +313,19 @@ enum l0_action l0_nested_vmx_insn(struct l0_vcpu *v, const struct l0_exit *exit)
 	};
 	struct vmxe_insn_result r;
 
+	enum l0_action translated;
+
 	read_l1_cpu(v, &ctx.cpu);
-	/* with shadowing, L1's newest writes may be in the shadow VMCS: the cache first */
+	if ((exit->basic_reason == VMX_EXIT_VMREAD || exit->basic_reason == VMX_EXIT_VMWRITE) &&
+	    l0_bt_vmx_exit(v, exit, &ctx, &translated))
+		return translated;
+	/* with shadowing, L1's newest writes may be in the shadow VMCS: the cache first; with
+	 * translation, the stubs may have written the copy */
 	if (!l0_shadow_to_cache(v))
 		return L0_ACTION_FATAL;
+	l0_bt_sync_in(v);
 	r = vmxe_insn_emulate(&n->vmx, &ctx);
+	l0_bt_sync_out(v);
 	if (r.kind != VMXE_INSN_VMENTRY && !l0_shadow_from_cache(v))
 		return L0_ACTION_FATAL;
 	if (r.refused)
@@ -334,6 +342,9 @@ enum l0_action l0_nested_vmx_insn(struct l0_vcpu *v, const struct l0_exit *exit)
 	case VMXE_INSN_EXCEPTION:
 		if (r.vector == VMXE_VEC_PF)
 			l0_write_cr2(r.cr2);
+		/* a fault of a stub's copy of the instruction is the site's (bt.h) */
+		if (l0_bt_fault_rip(v, exit->guest_rip) != exit->guest_rip)
+			l0_vmwrite_checked(VMCS_ENC_GUEST_RIP, l0_bt_fault_rip(v, exit->guest_rip));
 		return l0_inject_exception(r.vector, r.has_error_code, r.error_code);
 	case VMXE_INSN_VMENTRY:
 		return enter_l2(v, r.launch);

@@ -114,6 +114,16 @@ static void describe_ept(const struct l0_options *opts, char *buf, size_t size)
 	l0_snprintf(buf, size, "%s", opts->ept ? "on" : "off");
 }
 
+static enum l0_opt_status parse_bt(struct l0_options *opts, const struct token *v)
+{
+	return parse_on_off(&opts->bt, v);
+}
+
+static void describe_bt(const struct l0_options *opts, char *buf, size_t size)
+{
+	l0_snprintf(buf, size, "%s", opts->bt ? "on" : "off");
+}
+
 /* A decimal count 0..L0_TRACE_EVENTS_MAX, no sign, no leading junk. */
 static enum l0_opt_status parse_events(struct l0_options *opts, const struct token *v)
 {
@@ -150,6 +160,8 @@ static const struct option_desc option_table[] = {
 	  "(default on)", parse_shadow, describe_shadow },
 	{ "ept", "on|off", "offer EPT and VPID to L1, L2 then runs on EPT02 = EPT01 o EPT12 (default "
 	  "off: L1's KVM uses shadow paging on EPT01)", parse_ept, describe_ept },
+	{ "bt", "on|off", "binary translation: L1's exiting VMREAD/VMWRITE sites are rewritten to "
+	  "read and write VMCS12 in memory without exiting (default off)", parse_bt, describe_bt },
 	{ "events", "0.." L0_STR(L0_TRACE_EVENTS_MAX), "record each workload phase's first N exits (and L2's resumptions) "
 	  "for turtle-l0 dump-events (default 0: none; needs trace=on)", parse_events,
 	  describe_events },

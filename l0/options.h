@@ -34,6 +34,7 @@ struct l0_options {
 	bool trace;		       /* count exits (trace=on) */
 	bool shadow;		       /* L1's VMREAD/VMWRITE through a shadow VMCS (shadow=on) */
 	bool ept;		       /* offer EPT to L1, composing EPT02 = EPT01 o EPT12 (ept=on) */
+	bool bt;		       /* translate L1's VMREAD/VMWRITE sites (bt=on) */
 	unsigned int events;	       /* record each phase's first N exits as events (events=N) */
 	char kernel[L0_PATH_MAX];      /* the L1 image, a path on L0's own volume */
 	char initrd[L0_PATH_MAX];      /* optional; handed to the L1 image as "initrd=PATH" */

@@ -206,7 +206,8 @@ static EFI_STATUS prepare(struct l0_vcpu *v, const struct l0_options *opts, EFI_
 			  L0_CR0_PE | L0_CR0_PG, 0);
 	/* L1 sees VMX: CR4.VMXE is L0's in the register and L1's in the read shadow */
 	l0_cr_policy_init(&v->cr4, v->caps.cr4_fixed0, v->caps.cr4_fixed1, 0, 0);
-	if (!l0_nested_init(v, opts->ept) || !l0_shadow_init(v, opts->shadow))
+	if (!l0_nested_init(v, opts->ept) || !l0_shadow_init(v, opts->shadow) ||
+	    !l0_bt_init(v, opts->bt))
 		return EFI_OUT_OF_RESOURCES;
 	v->xcr0_supported = xcr0_supported();
 	read_l1tf_facts(v);
@@ -247,11 +248,15 @@ static EFI_STATUS launch(struct l0_vcpu *v, const struct l0_firmware_context *fw
 		l0_log("cannot read back VMCS01");
 		return EFI_DEVICE_ERROR;
 	}
+	if (!l0_bt_start(v)) {
+		l0_log("bt=on: cannot set up binary translation");
+		return EFI_DEVICE_ERROR;
+	}
 	if (VMX_GET(VMX_EPT_VPID_INVEPT_ALL, v->caps.ept_vpid) && l0_invept_all() != L0_VMX_OK)
 		return EFI_DEVICE_ERROR;
 	l0_current_vcpu = v;
-	l0_log("launching L1 (trace=%s, shadow=%s)", l0_trace_on(&v->trace) ? "on" : "off",
-	       v->shadow.on ? "on" : "off");
+	l0_log("launching L1 (trace=%s, shadow=%s, bt=%s)", l0_trace_on(&v->trace) ? "on" : "off",
+	       v->shadow.on ? "on" : "off", v->bt.on ? "on" : "off");
 	l0_record("stage", "\"stage\":\"l1-start\",\"virt\":true,\"tsc\":%llu",
 		  (unsigned long long)l0_rdtsc());
 	vs = l0_vmlaunch();

@@ -9,6 +9,7 @@
 #include <efi.h>
 #include <stdint.h>
 
+#include "l0/bt.h"
 #include "l0/ept01.h"
 #include "l0/exit_table.h"
 #include "l0/host.h"
@@ -51,6 +52,7 @@ struct l0_vcpu {
 	bool flush_l1d;          /* the CPU has IA32_FLUSH_CMD: L0 flushes L1D entering L2 */
 	struct l0_nested nested;
 	struct l0_shadow shadow;
+	struct l0_bt bt;
 	bool enter_with_launch;  /* the exit path enters the now current VMCS with VMLAUNCH */
 };
 

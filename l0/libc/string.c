@@ -95,3 +95,15 @@ int strncmp(const char *a, const char *b, size_t n)
 	}
 	return 0;
 }
+
+/* Capstone's register and instruction names (cmake/capstone_efi.cmake). */
+char *strncpy(char *dst, const char *src, size_t n)
+{
+	size_t i = 0;
+
+	for (; i < n && src[i]; i++)
+		dst[i] = src[i];
+	for (; i < n; i++)
+		dst[i] = '\0';
+	return dst;
+}

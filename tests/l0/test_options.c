@@ -28,6 +28,7 @@ static void test_minimal(void **state)
 	assert_true(o.virt);  /* L0 virtualizes unless told not to */
 	assert_true(o.trace);
 	assert_true(o.shadow);
+	assert_false(o.bt); /* translation only when asked for */
 	assert_string_equal(o.initrd, "");
 	assert_string_equal(o.l1_cmdline, "");
 }
@@ -123,7 +124,7 @@ static void test_events(void **state)
 	assert_int_equal(parse("kernel=\\k events=007", &o, &e), L0_OPT_OK);
 	assert_int_equal(o.events, 7);
 	l0_options_describe(&o, buf, sizeof(buf));
-	assert_string_equal(buf, "virt=on trace=on shadow=on ept=off events=7 kernel=\\k");
+	assert_string_equal(buf, "virt=on trace=on shadow=on ept=off bt=off events=7 kernel=\\k");
 	/* events=0 with trace=off is no contradiction: nothing is recorded either way */
 	assert_int_equal(parse("kernel=\\k events=0 trace=off", &o, &e), L0_OPT_OK);
 	assert_int_equal(o.events, 0);
@@ -175,22 +176,24 @@ static void test_describe_and_usage(void **state)
 
 	assert_int_equal(parse("kernel=\\vmlinuz initrd=\\i", &o, &e), L0_OPT_OK);
 	l0_options_describe(&o, buf, sizeof(buf));
-	assert_string_equal(buf, "virt=on trace=on shadow=on ept=off kernel=\\vmlinuz initrd=\\i");
+	assert_string_equal(buf, "virt=on trace=on shadow=on ept=off bt=off kernel=\\vmlinuz initrd=\\i");
 
-	assert_int_equal(parse("trace=off kernel=\\k virt=off shadow=off ept=on", &o, &e),
+	assert_int_equal(parse("trace=off kernel=\\k virt=off shadow=off ept=on bt=on", &o, &e),
 			 L0_OPT_OK);
 	assert_true(o.ept);
 	assert_false(o.trace);
 	assert_false(o.virt);
 	assert_false(o.shadow);
+	assert_true(o.bt);
 	l0_options_describe(&o, buf, sizeof(buf));
-	assert_string_equal(buf, "virt=off trace=off shadow=off ept=on kernel=\\k");
+	assert_string_equal(buf, "virt=off trace=off shadow=off ept=on bt=on kernel=\\k");
 
 	l0_options_usage(buf, sizeof(buf));
 	assert_non_null(strstr(buf, "virt=on|off"));
 	assert_non_null(strstr(buf, "trace=on|off"));
 	assert_non_null(strstr(buf, "shadow=on|off"));
 	assert_non_null(strstr(buf, "ept=on|off"));
+	assert_non_null(strstr(buf, "bt=on|off"));
 	assert_non_null(strstr(buf, "events=0..4096"));
 	assert_non_null(strstr(buf, "kernel=\\PATH"));
 	assert_non_null(strstr(buf, "initrd=\\PATH"));
