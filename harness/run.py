@@ -180,6 +180,9 @@ def collect(log, outcome, l0_options, workloads, level="l2"):
             "l0_exits_per_l2_exit": factor,
             "l0_exits_per_l2_exit_by_reason": factor_split,
             "l0_episodes": dump.get("episodes") if dump else None,
+            # bt=on: what L0 translated (the l0-bt record after the dump); None without bt
+            "l0_bt": _fields(next((r for r in reversed(mine) if r.get("turtle") == "l0-bt"),
+                                  None)),
             "kvm": kvm,
             "vmx": vmx,
         }
