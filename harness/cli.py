@@ -7,12 +7,13 @@ import subprocess
 import sys
 import time
 
-from . import bench, build, experiment, run
+from . import bench, build, experiment, run, trace_events
 from .bochs import BochsError
 from .build import BuildError
 from .deps import DepsError
 
 DEFAULT_TIMEOUT_S = 900
+TRACE_EVENTS = 4096  # --trace-events: L0's events=N at its largest (l0/trace_events.h)
 WORKLOAD_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 # The main job's configurations: a label, L0's options and the level the workloads run at. Each
@@ -82,8 +83,11 @@ def cmd_run(args):
         workloads = parse_workloads(args.workload, args.iterations)
     except ValueError as e:
         return fail(str(e), 2)
+    l0_options = args.l0
+    if args.trace_events and not re.search(r"(^|\s)events=", l0_options):
+        l0_options = ("%s events=%d" % (l0_options, TRACE_EVENTS)).strip()
     art = build.artifacts() if args.no_build else build.build()
-    results, outcome = run.boot_workloads(art, args.l0, workloads, args.timeout,
+    results, outcome = run.boot_workloads(art, l0_options, workloads, args.timeout,
                                           l1_append=args.l1_append, quiet=args.quiet,
                                           level=args.level)
     command = " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:])
@@ -96,6 +100,9 @@ def cmd_run(args):
             f.write("\n")
     for r in results:
         print_result(r)
+    if args.trace_events:
+        path = results[0]["trace_events"] if results else None
+        print("trace events: %s" % (path or "none (L0 recorded no events)"))
     if outcome["reason"] or not all(r["ok"] for r in results):
         if outcome["reason"]:
             report_failure(outcome)
@@ -203,6 +210,10 @@ def main(argv=None):
     s.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_S, help="seconds")
     s.add_argument("--no-build", action="store_true", help="use the existing build")
     s.add_argument("--quiet", action="store_true", help="no progress lines")
+    s.add_argument("--trace-events", action="store_true",
+                   help="L0 records each workload's first %d exits (adds events=%d unless "
+                   "--l0 has events=N): %s in the run folder, for Perfetto"
+                   % (TRACE_EVENTS, TRACE_EVENTS, trace_events.FILE_NAME))
     s.set_defaults(func=cmd_run)
 
     s = sub.add_parser("demo", help="the main job: every workload under every configuration")

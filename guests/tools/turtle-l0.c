@@ -3,8 +3,8 @@
  * phase-end|dump-events|tsc` detects L0 by its CPUID signature and issues the VMCALL hypercalls
  * of l0/hypercall.h (ABI in docs/hypercall.md); `tsc` prints the TSC, with or without L0.
  * `dump-events` exits EXIT_NO_EVENTS when L0 records no events (events=0), 1 on other errors.
- * Runs in L1 user space, statically linked; touches CPUID, VMCALL, RDTSC and, to drain it, the console.
- * Without L0 (virt=off, or another hypervisor) it prints {"turtle":"l0","present":false} and
+ * Runs in L1 user space, statically linked; touches CPUID, VMCALL, RDTSC and, to drain it, the
+ * console. Without L0 (virt=off, or another hypervisor) it prints {"turtle":"l0","present":false} and
  * exits 0 without a VMCALL, which would raise #UD there, so the same L1 image works in every
  * configuration.
  */
