@@ -12,6 +12,8 @@ PACKAGES = {
     "image": ["busybox-static", "mtools", "gzip", "xz-utils", "zstd", "kmod"],
     "emulator": ["bochs", "bochsbios", "vgabios", "ovmf"],
     "plot": ["python3-matplotlib"],
+    # the KVM-as-L0 peer's initramfs (guests/build-kvm-l0-image.sh) holds Debian's QEMU
+    "kvm-l0": ["qemu-system-x86"],
 }
 
 

@@ -25,14 +25,20 @@ def git_commit():
     return r.stdout.strip() + ("-dirty" if dirty else "")
 
 
+def l1_command_line(workloads, l1_append="", level="l2"):
+    """L1's command line: the workloads to run, their level, and l1_append last, so that its
+    words win."""
+    run = ",".join("%s:%d" % (name, n) for name, n in workloads)
+    return " ".join(x for x in (L1_CMDLINE, "turtle.run=" + run, "turtle.level=" + level,
+                                l1_append) if x)
+
+
 def l0_config(l0_options, workloads, l1_append="", level="l2"):
     """The text of l0.cfg: L0's options (the harness's defaults first, so the user's win),
-    then the L1 command line (l1_append last, so that its words win there)."""
-    run = ",".join("%s:%d" % (name, n) for name, n in workloads)
-    l1 = " ".join(x for x in (L1_CMDLINE, "turtle.run=" + run, "turtle.level=" + level,
-                              l1_append) if x)
+    then the L1 command line."""
     return ("# written by ./turtle; syntax in README.md (L0 command line)\n"
-            "kernel=\\vmlinuz initrd=\\initrd.img %s\n-- %s\n" % (l0_options, l1))
+            "kernel=\\vmlinuz initrd=\\initrd.img %s\n-- %s\n"
+            % (l0_options, l1_command_line(workloads, l1_append, level)))
 
 
 def new_run_dir(label):
@@ -46,7 +52,12 @@ def boot_workloads(art, l0_options, workloads, timeout_s, l1_append="", quiet=Fa
                    label=None, level="l2"):
     """Boots once and runs the (name, iterations) workloads in order at level (see LEVELS);
     an empty list just boots. Returns (results, outcome): one result dict per workload, and
-    the boot's outcome, which holds what the boot itself reported too (boot_facts())."""
+    the boot's outcome, which holds what the boot itself reported too (boot_facts()).
+    With "l0=kvm" among l0_options, Linux KVM is L0 instead of ours (harness/kvm_l0.py)."""
+    from . import kvm_l0  # it builds on this module
+    if kvm_l0.is_kvm_l0(l0_options):
+        return kvm_l0.boot_workloads(art, l0_options, workloads, timeout_s, l1_append, quiet,
+                                     label, level)
     label = label or "-".join(name for name, _ in workloads) or "boot"
     run_dir = new_run_dir(label)
     cfg = os.path.join(run_dir, "l0.cfg")
