@@ -20,7 +20,7 @@
 
 #define PAGE_SIZE	 4096u
 #define PAGE_MASK	 (~(uint64_t)(PAGE_SIZE - 1))
-#define BT_CACHE_ENTRIES 512u /* sites; KVM's VMX code has a few hundred */
+#define BT_CACHE_ENTRIES 2048u /* translations: KVM has a few hundred sites, some retranslated */
 #define BT_SCAN_MAX	 32u  /* sites one sweep translates ahead */
 #define BT_HEAP_BYTES	 (64u * 1024u)
 #define BT_HEAP_ALIGN	 16u

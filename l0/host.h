@@ -12,7 +12,7 @@
 
 #include "l0/ept01.h"
 
-#define L0_POOL_PAGES 512 /* 2 MiB: VMX regions, bitmaps, EPT01, page tables, stack */
+#define L0_POOL_PAGES 640 /* 2.5 MiB: VMX regions, bitmaps, EPT01, page tables, stack, bt=on's window */
 #define L0_STACK_PAGES 16
 #define L0_MAX_RANGES 256
 

@@ -16,8 +16,8 @@
 
 #include "vmcs-shadow/bt_decode.h"
 
-#define VBT_ASM_LABELS 24
-#define VBT_ASM_FIXUPS 32
+#define VBT_ASM_LABELS 32
+#define VBT_ASM_FIXUPS 64
 
 /* A memory operand as emitted: struct vbt_mem, where base VBT_REG_RIP means the absolute
  * L1-linear address @target (the displacement is computed from where the instruction lands). */

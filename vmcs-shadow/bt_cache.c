@@ -96,6 +96,23 @@ struct vbt_entry *vbt_cache_add(struct vbt_cache *c, const struct vbt_entry *e)
 	return slot;
 }
 
+struct vbt_entry *vbt_cache_revivable(struct vbt_cache *c, uint64_t gpa, uint64_t la,
+				      const uint8_t *code, size_t len)
+{
+	for (uint32_t i = c->n; i-- > 0;) {
+		struct vbt_entry *e = &c->entries[i];
+
+		if (e->site_gpa != gpa || e->state == VBT_ENTRY_REPLACED)
+			continue;
+		/* the newest entry of the site decides: a live one is no candidate */
+		if (e->state == VBT_ENTRY_INVALID && e->site_la == la && e->patch_len <= len &&
+		    memcmp(e->original, code, e->patch_len) == 0)
+			return e;
+		return NULL;
+	}
+	return NULL;
+}
+
 const struct vbt_entry *vbt_cache_take_page(struct vbt_cache *c, uint64_t page_gpa)
 {
 	for (uint32_t i = 0; i < c->n; i++) {

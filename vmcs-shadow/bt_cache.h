@@ -70,6 +70,14 @@ bool vbt_cache_fits(const struct vbt_cache *c, uint32_t len);
 struct vbt_entry *vbt_cache_add(struct vbt_cache *c, const struct vbt_entry *e);
 
 /*
+ * The newest entry L1's write to its page made invalid for the site at @gpa and @la whose bytes
+ * are again @code (its first patch_len bytes): its stub still fits the site and can serve it
+ * again, without new stub space. NULL when there is none.
+ */
+struct vbt_entry *vbt_cache_revivable(struct vbt_cache *c, uint64_t gpa, uint64_t la,
+				      const uint8_t *code, size_t len);
+
+/*
  * L1 is about to write the page at @page_gpa: marks one of its live entries invalid and returns
  * it, so that L0 writes its original bytes back; NULL when none is left (L0 may then lift the
  * write protection). Call until NULL.

@@ -20,7 +20,7 @@
 #include "vmx-emul/guest_mem.h"
 
 #define VBT_WINDOW_LA	  0xffffffffffe00000ull /* PML4E 511, PDPTE 511, PDE 511 */
-#define VBT_STUB_PAGES	  16u			/* 64 KiB of stubs: KVM has a few hundred sites */
+#define VBT_STUB_PAGES	  32u			/* 128 KiB of stubs: KVM has a few hundred sites */
 #define VBT_WINDOW_PAGES  (VBT_STUB_PAGES + 2u) /* the stubs, the shared page, the VMCS12 copy */
 #define VBT_SHARED_INDEX  VBT_STUB_PAGES
 #define VBT_VMCS12_INDEX  (VBT_STUB_PAGES + 1u)

@@ -64,8 +64,10 @@ struct vbt_layout {
 	uint64_t shared_la; /* struct vbt_shared */
 };
 
-#define VBT_MAX_CASES  4   /* fields one site's stub serves */
-#define VBT_STUB_MAX   512 /* bytes of the largest stub (VBT_MAX_CASES memory-operand cases) */
+/* Fields one site's stub serves: 8, because KVM reads segment fields through one site per kind
+ * (selector, base, limit, access rights) with the segment as a variable, 8 segments each. */
+#define VBT_MAX_CASES  8
+#define VBT_STUB_MAX   1024 /* bytes of the largest stub (VBT_MAX_CASES memory-operand cases) */
 #define VBT_PATCH_MAX  (2 * VBT_INSN_MAX)
 #define VBT_PATCH_FILL 0xcc /* INT3 after the JMP: a branch into the patch traps loudly */
 

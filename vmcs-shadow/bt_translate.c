@@ -65,6 +65,26 @@ static enum vbt_reason install(struct vbt_cache *c, const struct vbt_config *cfg
 	return VBT_OK;
 }
 
+/* The site's stub from before L1 last wrote its page, when the bytes are the same again: only the
+ * patch is written (r->stub_len 0), and stub space is not used up by L1 patching its code. */
+static bool revive(struct vbt_cache *c, const struct vbt_site *site, const struct vbt_exit *x,
+		   struct vbt_result *r)
+{
+	struct vbt_entry *e = vbt_cache_revivable(c, x->rip_gpa, x->rip_la, x->code, x->code_len);
+
+	if (!e || e->patch_len != site->patch_len ||
+	    vbt_emit_patch(site, e->stub_la, r->patch) != VBT_EMIT_OK)
+		return false;
+	r->protect_page = !vbt_cache_page_live(c, x->rip_gpa);
+	e->state = VBT_ENTRY_LIVE;
+	r->stub_la = e->stub_la;
+	r->stub_len = 0;
+	r->patch_gpa = x->rip_gpa;
+	r->patch_len = site->patch_len;
+	r->resume_la = site->vmx.la;
+	return true;
+}
+
 /* An exit at a stub's copy of the instruction: the same site, one more field. */
 static enum vbt_reason extend(struct vbt_cache *c, struct vbt_decoder *d,
 			      const struct vbt_config *cfg, const struct vbt_exit *x,
@@ -123,6 +143,8 @@ enum vbt_reason vbt_translate(struct vbt_cache *c, struct vbt_decoder *d,
 		return why;
 	if (vbt_cache_overlaps(c, x->rip_gpa, site.patch_len))
 		return VBT_TRANSLATED;
+	if (revive(c, &site, x, r))
+		return VBT_OK;
 	why = vbt_check_field(x->is_vmwrite, x->encoding, cfg, &field);
 	if (why != VBT_OK)
 		return why;

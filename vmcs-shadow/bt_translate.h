@@ -22,7 +22,8 @@
 
 /* What L0 writes when vbt_translate() says VBT_OK, in this order. */
 struct vbt_result {
-	uint64_t stub_la; /* 1. stub[0..stub_len) at this L1-linear address of the stub area */
+	uint64_t stub_la; /* 1. stub[0..stub_len) at this L1-linear address of the stub area (0
+			   * bytes when an older stub of the site serves it again) */
 	uint16_t stub_len;
 	uint8_t stub[VBT_STUB_MAX];
 	uint64_t patch_gpa; /* 2. patch[0..patch_len) at this L1-physical address */

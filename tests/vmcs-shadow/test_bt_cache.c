@@ -2,7 +2,8 @@
  * test_bt_cache.c: tests of the translation cache and the stub area (vmcs-shadow/bt_cache.h):
  * lookups by site (live entries only), by stub address (any state), overlap of patches, pages
  * with live sites, aligned and bounded stub allocation, a full cache, and invalidation of a
- * written page one entry at a time.
+ * written page one entry at a time, and the revival of an invalidated site's stub when its bytes
+ * come back.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -127,12 +128,43 @@ static void test_take_page(void **state)
 	assert_non_null(vbt_cache_stub(&c, t1->stub_la)); /* still mapped back to its site */
 }
 
+static void test_revivable(void **state)
+{
+	static const uint8_t bytes[5] = {0x0f, 0x78, 0xd0, 0x76, 0x05};
+	static const uint8_t other[5] = {0x0f, 0x78, 0xd0, 0x77, 0x05};
+	struct vbt_entry storage[4];
+	struct vbt_cache c;
+	struct vbt_entry e, *a, *b;
+
+	(void)state;
+	vbt_cache_init(&c, storage, 4, &layout);
+	e = entry(&c, PAGE + 0x10, 40);
+	memcpy(e.original, bytes, sizeof(bytes));
+	a = vbt_cache_add(&c, &e);
+	/* live: nothing to revive */
+	assert_null(vbt_cache_revivable(&c, PAGE + 0x10, a->site_la, bytes, sizeof(bytes)));
+	assert_ptr_equal(vbt_cache_take_page(&c, PAGE), a);
+	assert_ptr_equal(vbt_cache_revivable(&c, PAGE + 0x10, a->site_la, bytes, sizeof(bytes)), a);
+	/* other bytes, another linear address, too few bytes, another site: no */
+	assert_null(vbt_cache_revivable(&c, PAGE + 0x10, a->site_la, other, sizeof(other)));
+	assert_null(vbt_cache_revivable(&c, PAGE + 0x10, a->site_la + 0x1000, bytes, 5));
+	assert_null(vbt_cache_revivable(&c, PAGE + 0x10, a->site_la, bytes, 4));
+	assert_null(vbt_cache_revivable(&c, PAGE + 0x20, a->site_la, bytes, 5));
+	/* a newer live translation of the site decides */
+	e = entry(&c, PAGE + 0x10, 40);
+	memcpy(e.original, bytes, sizeof(bytes));
+	b = vbt_cache_add(&c, &e);
+	assert_non_null(b);
+	assert_null(vbt_cache_revivable(&c, PAGE + 0x10, a->site_la, bytes, sizeof(bytes)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_lookups),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_take_page),
+	    cmocka_unit_test(test_revivable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -401,13 +401,15 @@ static void test_scan_translate_run(void **state)
 }
 
 /* L1 writes the page: every live site of it comes back with its original bytes, and runs
- * through L0 again. */
+ * through L0 again; translated again, it gets its old stub back. */
 static void test_invalidate_restores(void **state)
 {
 	static struct outcome got;
 	const struct form *f = &forms[0];
 	struct vbt_exit x = exit_at(at(SITE_OFF), false, VMCS_ENC_GUEST_RIP);
 	const struct vbt_entry *e;
+	uint64_t stub_la;
+	uint32_t used;
 
 	(void)state;
 	vbt_cache_init(&cache, storage, 64, &cfg.layout);
@@ -423,9 +425,17 @@ static void test_invalidate_restores(void **state)
 	run(&got, f, SITE_OFF, VMCS_ENC_GUEST_RIP, FLAGS_FIXED, true);
 	assert_int_equal(got.exits.count, 1);
 	assert_int_equal(got.exits.last_rip, at(SITE_OFF));
-	/* and it can be translated again */
+	/* and it is translated again with its old stub, which runs as before */
+	stub_la = e->stub_la;
+	used = cache.stub_used;
 	assert_int_equal(vbt_translate(&cache, &dec, &cfg, &x, &res), VBT_OK);
 	assert_true(res.protect_page);
+	assert_int_equal(res.stub_len, 0);
+	assert_int_equal(res.stub_la, stub_la);
+	assert_int_equal(cache.stub_used, used);
+	apply(&res);
+	run(&got, f, SITE_OFF, VMCS_ENC_GUEST_RIP, FLAGS_FIXED, true);
+	assert_int_equal(got.exits.count, 0);
 }
 
 int main(void)

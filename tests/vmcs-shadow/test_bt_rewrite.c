@@ -210,14 +210,16 @@ static void test_stub_shape(void **state)
 static void test_worst_case_size(void **state)
 {
 	static const uint8_t site_bytes[] = {0x65, 0x47, 0x0f, 0x79, 0xbc, 0x5c, 0, 0, 0, 0x80};
-	static const uint32_t encs[VBT_MAX_CASES] = {VMCS_ENC_GUEST_RIP, VMCS_ENC_GUEST_RSP,
-						     VMCS_ENC_IO_BITMAP_A | 1,
-						     VMCS_ENC_GUEST_ES_SELECTOR};
+	static const uint32_t encs[] = {VMCS_ENC_GUEST_RIP,	    VMCS_ENC_GUEST_RSP,
+					VMCS_ENC_IO_BITMAP_A | 1,   VMCS_ENC_GUEST_ES_SELECTOR,
+					VMCS_ENC_GUEST_CS_SELECTOR, VMCS_ENC_GUEST_SS_AR_BYTES,
+					VMCS_ENC_GUEST_CR3,	    VMCS_ENC_GUEST_RFLAGS};
 	struct vbt_case c[VBT_MAX_CASES];
 	uint8_t stub[VBT_STUB_MAX];
 	struct vbt_stub_info info;
 	struct vbt_site s;
 
+	_Static_assert(sizeof(encs) / sizeof(encs[0]) == VBT_MAX_CASES, "one field per case");
 	(void)state;
 	decode_site(site_bytes, sizeof(site_bytes), &s);
 	for (int i = 0; i < VBT_MAX_CASES; i++)
