@@ -25,6 +25,7 @@ DEMO_CONFIGS = [
     ("L0 (virt=on), workload in L1", "virt=on", "l1"),
     ("nested, shadow VMCS (L1 KVM ept=0)", "virt=on shadow=on", "l2"),
     ("nested, no shadow VMCS", "virt=on shadow=off", "l2"),
+    ("nested, binary translation", "virt=on shadow=off bt=on", "l2"),
 ]
 # name, iterations, the levels it runs at: io, hlt, vmcall, mmio and vmlife have no loop in L1
 # (guests/README.md), so they join only the L2 rows. memtouch's iterations are pages (16384 =
