@@ -12,6 +12,7 @@ import sys
 from . import bochs, build, run
 
 L0_KVM_WORD = "l0=kvm"
+SYNC_WORD = "turtle.sync=1"
 GUESTS = os.path.join(build.ROOT, "guests")
 IMAGE_SCRIPT = os.path.join(GUESTS, "build-kvm-l0-image.sh")
 IMAGE_INIT = os.path.join(GUESTS, "kvm-l0-init")
@@ -256,7 +257,9 @@ def boot_workloads(art, l0_options, workloads, timeout_s, l1_append="", quiet=Fa
     label = label or "kvm-l0-" + ("-".join(name for name, _ in workloads) or "boot")
     run_dir = run.new_run_dir(label)
     l1_list, traced = expand(workloads)
-    cmdline = run.l1_command_line(l1_list, l1_append, level)
+    # turtle.sync=1: L1's init waits for guests/kvm-l0-init around each workload
+    cmdline = run.l1_command_line(l1_list, " ".join(x for x in (SYNC_WORD, l1_append) if x),
+                                  level)
     files = []
     for src, dest in ((art["vmlinuz"], "l1/vmlinuz"), (art["initrd"], "l1/initrd.img")):
         with open(src, "rb") as f:
