@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 
-from . import build, deps, run
+from . import build, deps, kvm_l0, run
 
 CONFIGS_FILE = os.path.join(build.ROOT, "experiments", "configs.txt")
 PLOT_SCRIPT = os.path.join(build.ROOT, "experiments", "plot.py")
@@ -97,6 +97,8 @@ def cache_path(cache_dir, digest, config, workload, iterations, repeat):
     inputs = {"artifacts": digest, "l0_options": config["l0_options"],
               "l1_append": config["l1_append"], "level": LEVEL, "workload": workload,
               "iterations": iterations, "repeat": repeat}
+    if config.get("peer_image"):
+        inputs["peer_image"] = config["peer_image"]  # what the KVM-as-L0 peer boots besides
     key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:24]
     return os.path.join(cache_dir, "%s-%s-%s.json" % (config["name"], workload, key))
 
@@ -365,6 +367,9 @@ def cmd_exit_multiplication(args):
     if missing:
         raise ExperimentError("not built: %s (run without --no-build)" % ", ".join(missing))
     digest = artifacts_digest(art)
+    for c in configs:
+        if kvm_l0.is_kvm_l0(c["l0_options"]):
+            c["peer_image"] = kvm_l0.image_digest(art)
     cached, boots = plan(configs, workloads, args.iterations, args.repeat, CACHE_DIR, digest)
     print("turtle: %d configuration(s) x %d workload(s) x %d repeat(s): %d result(s) cached, "
           "%d boot(s) to run, %d at a time" % (len(configs), len(workloads), args.repeat,

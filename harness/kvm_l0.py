@@ -3,6 +3,7 @@ Debian kernel) in place of our L0, started from OVMF's shell by \\startup.nsh, r
 image and workloads under QEMU. L0's exits come from KVM's tracefs histograms (guests/kvm-l0-init
 prints them as kvm-exits records); this module turns them into result objects shaped like
 harness/run.py's, with the same reason names as our L0's trace (vmx-emul/exit_reasons.def)."""
+import hashlib
 import io
 import os
 import re
@@ -245,6 +246,15 @@ def build_image(art):
         sys.stderr.write(r.stdout[-4000:])
         raise KvmL0Error("building the KVM-as-L0 image failed")
     return out
+
+
+def image_digest(art):
+    """The hash of the L0 initramfs (built first if needed), for the experiment's cache key."""
+    h = hashlib.sha256()
+    with open(build_image(art), "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def boot_workloads(art, l0_options, workloads, timeout_s, l1_append="", quiet=False,
