@@ -329,7 +329,9 @@ bool l0_bt_vmx_exit(struct l0_vcpu *v, const struct l0_exit *exit,
 		turn_off(v, "the stub window or a patch cannot be placed");
 		why = VBT_AREA_FULL;
 	}
-	if (why == VBT_OK && x.code)
+	/* a revived stub (no new bytes) means L1 rewrote and restored the page: its other sites
+	 * come back one exit each, far cheaper than sweeping the page with Capstone again */
+	if (why == VBT_OK && x.code && r.stub_len)
 		translate_ahead(v, &x);
 	sse_restore(b);
 	if (why != VBT_OK) {
@@ -337,6 +339,7 @@ bool l0_bt_vmx_exit(struct l0_vcpu *v, const struct l0_exit *exit,
 		return false;
 	}
 	b->translated++;
+	b->revived += r.stub_len == 0;
 	*action = L0_ACTION_RESUME; /* at the site, which now jumps to the stub */
 	return true;
 }
@@ -424,11 +427,12 @@ void l0_bt_dump(const struct l0_vcpu *v)
 						   len ? "," : "", names[i],
 						   (unsigned long long)b->refused[i]);
 	l0_record("l0-bt",
-		  "\"active\":%s,\"sites\":%u,\"stub_bytes\":%u,\"translated\":%llu,"
+		  "\"active\":%s,\"sites\":%u,\"stub_bytes\":%u,\"translated\":%llu,\"revived\":%llu,"
 		  "\"translated_ahead\":%llu,\"restored_sites\":%llu,\"unprotected_pages\":%llu,"
 		  "\"unreadable\":%llu,\"refused\":{%s}",
 		  b->active ? "true" : "false", b->cache.n, b->cache.stub_used,
-		  (unsigned long long)b->translated, (unsigned long long)b->scanned,
+		  (unsigned long long)b->translated, (unsigned long long)b->revived,
+		  (unsigned long long)b->scanned,
 		  (unsigned long long)b->restored_sites, (unsigned long long)b->unprotected_pages,
 		  (unsigned long long)b->unreadable, refused);
 }

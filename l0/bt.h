@@ -33,7 +33,7 @@ struct l0_bt {
 	struct vbt_cache cache;
 	struct vbt_decoder decoder;
 	struct vbt_config cfg;
-	uint64_t translated, scanned, restored_sites, unprotected_pages;
+	uint64_t translated, revived, scanned, restored_sites, unprotected_pages;
 	uint64_t unreadable; /* exits whose code L0 could not read through L1's page tables */
 	uint64_t refused[VBT_REASON_COUNT];
 	uint8_t fxsave[L0_BT_FXSAVE_BYTES] __attribute__((aligned(16)));
