@@ -259,6 +259,19 @@ static void count(struct l0_bt *b, enum vbt_reason why)
 		b->refused[why]++;
 }
 
+/* The page's other sites whose bytes L1 put back too (after a site of it got its old stub). */
+static void revive_page(struct l0_vcpu *v, uint64_t page_gpa)
+{
+	struct l0_bt *b = &v->bt;
+	static uint8_t page[PAGE_SIZE];
+	struct vbt_result r;
+
+	if (vmxe_gmem_read(&v->nested.gmem, page_gpa, page, PAGE_SIZE) != VMXE_GMEM_OK)
+		return;
+	while (b->active && vbt_revive_next(&b->cache, page_gpa, page, &r) && apply(v, &r))
+		b->revived++;
+}
+
 /* The other sites on the page after @x's, each with the field its register was loaded with. */
 static void translate_ahead(struct l0_vcpu *v, const struct vbt_exit *x)
 {
@@ -330,9 +343,11 @@ bool l0_bt_vmx_exit(struct l0_vcpu *v, const struct l0_exit *exit,
 		why = VBT_AREA_FULL;
 	}
 	/* a revived stub (no new bytes) means L1 rewrote and restored the page: its other sites
-	 * come back one exit each, far cheaper than sweeping the page with Capstone again */
+	 * come back the same way, far cheaper than sweeping the page with Capstone again */
 	if (why == VBT_OK && x.code && r.stub_len)
 		translate_ahead(v, &x);
+	else if (why == VBT_OK && x.code)
+		revive_page(v, x.rip_gpa & PAGE_MASK);
 	sse_restore(b);
 	if (why != VBT_OK) {
 		count(b, why);

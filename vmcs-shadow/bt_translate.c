@@ -152,6 +152,35 @@ enum vbt_reason vbt_translate(struct vbt_cache *c, struct vbt_decoder *d,
 	return install(c, cfg, &site, x->rip_gpa, &one, 1, x->from_scan, x->code, r);
 }
 
+bool vbt_revive_next(struct vbt_cache *c, uint64_t page_gpa, const uint8_t *page,
+		     struct vbt_result *r)
+{
+	for (uint32_t i = c->n; i-- > 0;) {
+		struct vbt_entry *e = &c->entries[i];
+		uint64_t off = e->site_gpa - page_gpa;
+		struct vbt_site site;
+
+		if (e->state != VBT_ENTRY_INVALID || e->site_gpa < page_gpa || off >= VBT_PAGE_SIZE ||
+		    vbt_cache_revivable(c, e->site_gpa, e->site_la, page + off,
+					VBT_PAGE_SIZE - off) != e)
+			continue;
+		memset(&site, 0, sizeof(site));
+		site.vmx.la = e->site_la;
+		site.patch_len = e->patch_len;
+		memset(r, 0, sizeof(*r));
+		if (vbt_emit_patch(&site, e->stub_la, r->patch) != VBT_EMIT_OK)
+			continue;
+		r->protect_page = !vbt_cache_page_live(c, e->site_gpa);
+		e->state = VBT_ENTRY_LIVE;
+		r->stub_la = e->stub_la;
+		r->patch_gpa = e->site_gpa;
+		r->patch_len = e->patch_len;
+		r->resume_la = e->site_la;
+		return true;
+	}
+	return false;
+}
+
 uint64_t vbt_site_of_stub(const struct vbt_cache *c, uint64_t la)
 {
 	const struct vbt_entry *e = vbt_cache_stub(c, la);

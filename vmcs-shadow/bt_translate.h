@@ -38,6 +38,15 @@ enum vbt_reason vbt_translate(struct vbt_cache *c, struct vbt_decoder *d,
 			      const struct vbt_config *cfg, const struct vbt_exit *x,
 			      struct vbt_result *r);
 
+/*
+ * After L1 put the code of the page at @page_gpa back as it was (a site there got its old stub
+ * again): one more site of the page whose newest entry L1's write made invalid and whose bytes
+ * in @page (the whole 4 KiB page) are back, revived into @r (only a patch to write). False when
+ * none is left. No decoding: the stub and the bytes it was made for are known.
+ */
+bool vbt_revive_next(struct vbt_cache *c, uint64_t page_gpa, const uint8_t *page,
+		     struct vbt_result *r);
+
 /* The site whose stub holds L1-linear @la (whatever the stub's state), or 0 when none: the RIP
  * to report when the instruction L0 emulated at a stub's slow path faults. */
 uint64_t vbt_site_of_stub(const struct vbt_cache *c, uint64_t la);

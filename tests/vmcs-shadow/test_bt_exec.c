@@ -438,9 +438,42 @@ static void test_invalidate_restores(void **state)
 	assert_int_equal(got.exits.count, 0);
 }
 
+/* The same, but the site comes back with the rest of its page, without an exit or a decode. */
+static void test_revive_page(void **state)
+{
+	static struct outcome got;
+	const struct form *f = &forms[0];
+	struct vbt_exit x = exit_at(at(SITE_OFF), false, VMCS_ENC_GUEST_RIP);
+	const struct vbt_entry *e;
+	uint64_t stub_la;
+
+	(void)state;
+	vbt_cache_init(&cache, storage, 64, &cfg.layout);
+	write_site(f, SITE_OFF);
+	assert_int_equal(vbt_translate(&cache, &dec, &cfg, &x, &res), VBT_OK);
+	apply(&res);
+	e = vbt_cache_take_page(&cache, at(0));
+	stub_la = e->stub_la;
+	memcpy((void *)(uintptr_t)e->site_gpa, e->original, e->patch_len);
+	assert_true(vbt_revive_next(&cache, at(0), (const uint8_t *)(uintptr_t)at(0), &res));
+	assert_int_equal(res.stub_len, 0);
+	assert_int_equal(res.stub_la, stub_la);
+	assert_int_equal(res.patch_gpa, at(SITE_OFF));
+	assert_true(res.protect_page);
+	apply(&res);
+	assert_false(vbt_revive_next(&cache, at(0), (const uint8_t *)(uintptr_t)at(0), &res));
+	run(&got, f, SITE_OFF, VMCS_ENC_GUEST_RIP, FLAGS_FIXED, true);
+	assert_int_equal(got.exits.count, 0);
+	/* bytes that are not the site's any more: nothing to revive */
+	e = vbt_cache_take_page(&cache, at(0));
+	memcpy((void *)(uintptr_t)e->site_gpa, e->original, e->patch_len);
+	((uint8_t *)(uintptr_t)e->site_gpa)[1] ^= 1;
+	assert_false(vbt_revive_next(&cache, at(0), (const uint8_t *)(uintptr_t)at(0), &res));
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[N_FORMS + 3];
+	struct CMUnitTest tests[N_FORMS + 4];
 	size_t n = 0;
 
 	for (size_t i = 0; i < N_FORMS; i++)
@@ -449,5 +482,6 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_extend_cases);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_scan_translate_run);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_invalidate_restores);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_revive_page);
 	return _cmocka_run_group_tests("bt_exec", tests, n, setup, teardown);
 }
