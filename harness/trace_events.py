@@ -67,8 +67,7 @@ def _slice(pid, tid, name, cat, start, end, args):
 
 
 def _exit_slice(pid, tid, e, base, names, extra=None):
-    args = {"reason": _name(e["reason"], names), "reason_number": e["reason"],
-            "level": e["level"], "qualification": "0x%x" % e["qualification"],
+    args = {"reason": _name(e["reason"], names), "qualification": "0x%x" % e["qualification"],
             "cycles": e["cycles"], "tsc": e["tsc"], "index": e["index"]}
     args.update(extra or {})
     return _slice(pid, tid, _name(e["reason"], names), "%s-exit" % e["level"],
@@ -141,7 +140,7 @@ def chrome_trace(phases, names, labels=None):
             events.append({"ph": "M", "pid": pid, "tid": tid, "name": "thread_name",
                            "args": {"name": track}})
         events.extend(phase_events(pid, p, base, names))
-    return {"traceEvents": events, "displayTimeUnit": "ns", "otherData": {
+    return {"traceEvents": events, "otherData": {
         "time_unit": "TSC cycles: ts and dur count cycles, shown as microseconds",
         "tsc_base": base,
         "source": "L0 events=N, turtle-l0 dump-events (docs/hypercall.md)"}}
