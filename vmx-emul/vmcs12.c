@@ -38,7 +38,7 @@
 #define VMCS_NAME_HIGH_WNAT(name) NULL
 #define VMCS_NAME_HIGH_W64(name) #name "_HIGH"
 
-static const struct vmxe_field_desc vmcs_fields[VMCS_FIELD_COUNT] = {
+const struct vmxe_field_desc vmxe_fields[VMCS_FIELD_COUNT] = {
 #define VMCS_FIELD(n, e, w, f)                                                        \
 	[VMCS_FIELD_##n] = {                                                                    \
 		.name = #n,                                                                     \
@@ -70,16 +70,6 @@ static int field_index_full(uint32_t encoding)
 	}
 }
 
-size_t vmxe_field_count(void)
-{
-	return VMCS_FIELD_COUNT;
-}
-
-const struct vmxe_field_desc *vmxe_field_at(size_t index)
-{
-	return index < VMCS_FIELD_COUNT ? &vmcs_fields[index] : NULL;
-}
-
 int vmxe_field_index(uint32_t encoding)
 {
 	int idx;
@@ -88,7 +78,7 @@ int vmxe_field_index(uint32_t encoding)
 		return field_index_full(encoding);
 	/* SDM 25.11.2: the high access type exists only for 64-bit fields. */
 	idx = field_index_full(encoding & ~VMCS_ENC_ACCESS_HIGH);
-	if (idx < 0 || vmcs_fields[idx].width != VMCS_W64)
+	if (idx < 0 || vmxe_fields[idx].width != VMCS_W64)
 		return -1;
 	return idx;
 }
@@ -97,7 +87,7 @@ const struct vmxe_field_desc *vmxe_field_lookup(uint32_t encoding)
 {
 	int idx = vmxe_field_index(encoding);
 
-	return idx < 0 ? NULL : &vmcs_fields[idx];
+	return idx < 0 ? NULL : &vmxe_fields[idx];
 }
 
 const char *vmxe_field_name(uint32_t encoding)
@@ -117,51 +107,10 @@ enum vmxe_insn_error vmxe_encoding_from_operand(uint64_t operand, uint32_t *enco
 	return VMXE_OK;
 }
 
-/* __builtin_memcpy: a plain move of 2, 4 or 8 bytes even in the freestanding l0.efi build,
- * where memcpy is a call (L0 runs these for every field of a VMCS on nested entries and exits). */
-uint64_t vmxe_vmcs12_get(const struct vmcs12 *vmcs12, const struct vmxe_field_desc *field)
-{
-	const unsigned char *slot = (const unsigned char *)vmcs12 + field->offset;
-	uint16_t v16;
-	uint32_t v32;
-	uint64_t v64;
-
-	switch (field->size) {
-	case 2:
-		__builtin_memcpy(&v16, slot, sizeof(v16));
-		return v16;
-	case 4:
-		__builtin_memcpy(&v32, slot, sizeof(v32));
-		return v32;
-	default:
-		__builtin_memcpy(&v64, slot, sizeof(v64));
-		return v64;
-	}
-}
-
-void vmxe_vmcs12_set(struct vmcs12 *vmcs12, const struct vmxe_field_desc *field, uint64_t value)
-{
-	unsigned char *slot = (unsigned char *)vmcs12 + field->offset;
-	uint16_t v16 = (uint16_t)value;
-	uint32_t v32 = (uint32_t)value;
-
-	switch (field->size) {
-	case 2:
-		__builtin_memcpy(slot, &v16, sizeof(v16));
-		break;
-	case 4:
-		__builtin_memcpy(slot, &v32, sizeof(v32));
-		break;
-	default:
-		__builtin_memcpy(slot, &value, sizeof(value));
-		break;
-	}
-}
-
 void vmxe_vmcs12_copy_group(struct vmcs12 *dst, const struct vmcs12 *src, uint32_t group)
 {
 	for (size_t i = 0; i < VMCS_FIELD_COUNT; i++) {
-		const struct vmxe_field_desc *d = &vmcs_fields[i];
+		const struct vmxe_field_desc *d = &vmxe_fields[i];
 
 		if ((d->flags & VMCS_F_GROUP_MASK) == group)
 			__builtin_memcpy((unsigned char *)dst + d->offset,
@@ -206,7 +155,7 @@ uint32_t vmxe_field_highest_index(void)
 	size_t i;
 
 	for (i = 0; i < VMCS_FIELD_COUNT; i++) {
-		uint32_t idx = vmcs_enc_index(vmcs_fields[i].encoding);
+		uint32_t idx = vmcs_enc_index(vmxe_fields[i].encoding);
 
 		if (idx > highest)
 			highest = idx;
