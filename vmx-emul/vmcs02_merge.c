@@ -414,10 +414,13 @@ void vmxe_vmcs02_to_vmcs12(const struct vmcs12 *vmcs02, struct vmcs12 *vmcs12)
 	    l1_view_of_cr(vmcs02->GUEST_CR4, vmcs02->CR4_GUEST_HOST_MASK, vmcs02->CR4_READ_SHADOW,
 			  vmcs12->GUEST_CR4, vmcs12->CR4_GUEST_HOST_MASK);
 
-	for (size_t i = 0; i < vmxe_field_count(); i++) {
-		const struct vmxe_field_desc *d = vmxe_field_at(i);
+	size_t n;
+	const uint16_t *guest = vmxe_group_fields(VMCS_F_GUEST, &n);
 
-		if ((d->flags & VMCS_F_GROUP_MASK) == VMCS_F_GUEST && guest_field_saved(vmcs12, i))
+	for (size_t k = 0; k < n; k++) {
+		const struct vmxe_field_desc *d = vmxe_field_at(guest[k]);
+
+		if (guest_field_saved(vmcs12, guest[k]))
 			vmxe_vmcs12_set(vmcs12, d, vmxe_vmcs12_get(vmcs02, d));
 	}
 	vmcs12->GUEST_CR0 = cr0;

@@ -107,14 +107,36 @@ enum vmxe_insn_error vmxe_encoding_from_operand(uint64_t operand, uint32_t *enco
 	return VMXE_OK;
 }
 
+const uint16_t *vmxe_group_fields(uint32_t group, size_t *count)
+{
+	/* built at the first call: a compile-time list per group would need the table sorted */
+	static uint16_t lists[VMCS_TYPE_HOST + 1][VMCS_FIELD_COUNT];
+	static size_t counts[VMCS_TYPE_HOST + 1];
+	static bool built;
+	unsigned int t = (unsigned int)__builtin_ctz(group);
+
+	if (!built) {
+		for (size_t i = 0; i < VMCS_FIELD_COUNT; i++) {
+			unsigned int g = (unsigned int)__builtin_ctz(vmxe_fields[i].flags &
+								     VMCS_F_GROUP_MASK);
+
+			lists[g][counts[g]++] = (uint16_t)i;
+		}
+		built = true;
+	}
+	*count = counts[t];
+	return lists[t];
+}
+
 void vmxe_vmcs12_copy_group(struct vmcs12 *dst, const struct vmcs12 *src, uint32_t group)
 {
-	for (size_t i = 0; i < VMCS_FIELD_COUNT; i++) {
-		const struct vmxe_field_desc *d = &vmxe_fields[i];
+	size_t n;
+	const uint16_t *idx = vmxe_group_fields(group, &n);
 
-		if ((d->flags & VMCS_F_GROUP_MASK) == group)
-			__builtin_memcpy((unsigned char *)dst + d->offset,
-					 (const unsigned char *)src + d->offset, d->size);
+	for (size_t k = 0; k < n; k++) {
+		const struct vmxe_field_desc *d = &vmxe_fields[idx[k]];
+
+		vmxe_vmcs12_set(dst, d, vmxe_vmcs12_get(src, d));
 	}
 }
 

@@ -252,6 +252,10 @@ static inline void vmxe_vmcs12_set(struct vmcs12 *vmcs12, const struct vmxe_fiel
 	}
 }
 
+/* The table indices of the fields of @group (one VMCS_F_* group flag), in table order, and their
+ * number in *count: the loops over one group on every nested entry and exit skip the others. */
+const uint16_t *vmxe_group_fields(uint32_t group, size_t *count);
+
 /* Copies every field of @group (one VMCS_F_* group flag) from @src to @dst. */
 void vmxe_vmcs12_copy_group(struct vmcs12 *dst, const struct vmcs12 *src, uint32_t group);
 

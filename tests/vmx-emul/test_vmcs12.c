@@ -460,10 +460,37 @@ static void test_named_members(void **state)
 	free(v);
 }
 
+/* Each field in exactly one group's list, in table order, with that group's flag. */
+static void test_group_fields(void **state)
+{
+	static const uint32_t groups[] = {VMCS_F_CONTROL, VMCS_F_EXIT_INFO, VMCS_F_GUEST, VMCS_F_HOST};
+	unsigned int seen[VMCS_FIELD_COUNT] = {0};
+	size_t total = 0;
+
+	(void)state;
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		size_t n;
+		const uint16_t *idx = vmxe_group_fields(groups[g], &n);
+
+		assert_true(n > 0);
+		for (size_t k = 0; k < n; k++) {
+			assert_true(idx[k] < VMCS_FIELD_COUNT);
+			assert_true(k == 0 || idx[k] > idx[k - 1]);
+			assert_int_equal(vmxe_field_at(idx[k])->flags & VMCS_F_GROUP_MASK, groups[g]);
+			seen[idx[k]]++;
+		}
+		total += n;
+	}
+	assert_int_equal(total, VMCS_FIELD_COUNT);
+	for (size_t i = 0; i < VMCS_FIELD_COUNT; i++)
+		assert_int_equal(seen[i], 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_count_matches_def),
+		cmocka_unit_test(test_group_fields),
+	    cmocka_unit_test(test_count_matches_def),
 		cmocka_unit_test(test_lookup_every_field),
 		cmocka_unit_test(test_encoding_bits_match_descriptor),
 		cmocka_unit_test(test_high_access_forms),
