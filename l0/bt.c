@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "l0/console.h"
+#include "l0/ept01_edit.h"
 #include "l0/fmt.h"
 #include "l0/vcpu.h"
 #include "l0/vmx_hw.h"
@@ -102,35 +103,6 @@ static uint64_t window_pa(const struct l0_bt *b, unsigned int index)
 	return index == VBT_SHARED_INDEX ? b->shared_pa : b->vmcs12_pa;
 }
 
-/* EPT01's leaf for the 4 KiB page @page: its permissions less @clear plus @set. */
-static bool ept01_set_perms(struct l0_vcpu *v, uint64_t page, uint64_t clear, uint64_t set,
-			    enum eptm_memtype mt, bool keep_type)
-{
-	struct l0_page_access mem = { l0_host_page_va, &v->host };
-	struct l0_page_alloc alloc = { l0_host_alloc_page, &v->host };
-	struct l0_ept_xlate x = { 0 };
-	uint64_t perms = 0;
-
-	if (l0_ept01_translate(&mem, v->ept01.eptp, page, &x) == L0_EPT01_OK) {
-		perms = x.perms;
-		if (keep_type)
-			mt = (enum eptm_memtype)x.memtype;
-	}
-	if (l0_ept01_map_page(&alloc, &mem, &v->ept01, page,
-			      eptm_make_leaf(page, 1, (perms & ~clear) | set, mt)) != L0_EPT01_OK) {
-		l0_log("bt: out of pages for EPT01 at 0x%llx", (unsigned long long)page);
-		return false;
-	}
-	return true;
-}
-
-static bool flush_ept(struct l0_vcpu *v)
-{
-	if (v->nested.ept)
-		eptm_invept_all(&v->nested.eptm); /* EPT02 inherits EPT01's permissions */
-	return l0_invept_all() == L0_VMX_OK;
-}
-
 /* Puts every translated site back and hides the window: L1 runs on as with bt=off. */
 static void turn_off(struct l0_vcpu *v, const char *why)
 {
@@ -146,10 +118,10 @@ static void turn_off(struct l0_vcpu *v, const char *why)
 
 		while ((e = vbt_cache_take_page(&b->cache, page)) != NULL)
 			(void)vmxe_gmem_write(&v->nested.gmem, e->site_gpa, e->original, e->patch_len);
-		(void)ept01_set_perms(v, page, 0, EPTM_W, EPTM_MT_WB, true);
+		(void)l0_ept01_set_perms(v, page, 0, EPTM_W, EPTM_MT_WB, true);
 	}
 	b->shared->vmcs12 = 0; /* a stub still on L1's stack takes its slow path: an exit */
-	(void)flush_ept(v);
+	(void)l0_ept01_flush(v);
 }
 
 bool l0_bt_init(struct l0_vcpu *v, bool want)
@@ -190,11 +162,11 @@ bool l0_bt_start(struct l0_vcpu *v)
 		uint64_t perms = i < VBT_STUB_PAGES ? EPTM_R | EPTM_X : EPTM_R | EPTM_W;
 
 		b->pt[i] = vbt_window_pte(i, window_pa(b, i));
-		if (!ept01_set_perms(v, window_pa(b, i), EPTM_RWX | EPTM_X_USER, perms, EPTM_MT_WB,
+		if (!l0_ept01_set_perms(v, window_pa(b, i), EPTM_RWX | EPTM_X_USER, perms, EPTM_MT_WB,
 				     false))
 			return false;
 	}
-	if (!ept01_set_perms(v, b->pt_pa, EPTM_RWX | EPTM_X_USER, EPTM_R, EPTM_MT_WB, false))
+	if (!l0_ept01_set_perms(v, b->pt_pa, EPTM_RWX | EPTM_X_USER, EPTM_R, EPTM_MT_WB, false))
 		return false;
 	sse_save(b);
 	opened = cs_option(0, CS_OPT_MEM, (size_t)&mem) == CS_ERR_OK &&
@@ -245,8 +217,8 @@ static bool apply(struct l0_vcpu *v, const struct vbt_result *r)
 		return false;
 	}
 	if (r->protect_page &&
-	    (!ept01_set_perms(v, r->patch_gpa & PAGE_MASK, EPTM_W, 0, EPTM_MT_WB, true) ||
-	     !flush_ept(v))) {
+	    (!l0_ept01_set_perms(v, r->patch_gpa & PAGE_MASK, EPTM_W, 0, EPTM_MT_WB, true) ||
+	     !l0_ept01_flush(v))) {
 		turn_off(v, "cannot write-protect translated code");
 		return false;
 	}
@@ -417,7 +389,7 @@ bool l0_bt_ept_violation(struct l0_vcpu *v, uint64_t gpa, uint64_t qualification
 		b->restored_sites++;
 	}
 	b->unprotected_pages++;
-	if (!ept01_set_perms(v, page, 0, EPTM_W, EPTM_MT_WB, true) || !flush_ept(v))
+	if (!l0_ept01_set_perms(v, page, 0, EPTM_W, EPTM_MT_WB, true) || !l0_ept01_flush(v))
 		l0_fatal_stop(v, "bt: cannot lift the write protection of translated code");
 	return true;
 }

@@ -249,9 +249,10 @@ static enum l0_action handle_ept_violation(void *vcpu, const struct l0_exit *exi
 	struct l0_page_access mem = { l0_host_page_va, &v->host };
 	uint64_t page = exit->guest_phys & ~0xfffull, leaf;
 
-	if (l0_bt_ept_violation(v, exit->guest_phys, exit->qualification)) {
+	if (l0_bt_ept_violation(v, exit->guest_phys, exit->qualification) ||
+	    l0_bitmaps02_written(v, exit->guest_phys, exit->qualification)) {
 		redeliver_event(exit);
-		return L0_ACTION_RESUME; /* translated code put back: L1 writes it again */
+		return L0_ACTION_RESUME; /* the page is writable again: L1 writes it again */
 	}
 	if (l0_ept01_page_type(&cfg, page) == L0_MEM_L0) {
 		l0_log("refused L1 %s of L0 memory at 0x%llx (rip 0x%llx)",

@@ -138,27 +138,6 @@ static enum l0_action entry_failure(struct l0_vcpu *v, uint32_t reason, uint64_t
 	return return_to_l1(v, &x, false);
 }
 
-/* VMCS02's bitmaps: L0's MSR bitmap merged with L1's, and copies of L1's I/O bitmaps. */
-static void prepare_bitmaps(struct l0_vcpu *v)
-{
-	struct l0_nested *n = &v->nested;
-	const struct vmcs12 *v12 = n->vmx.vmcs12;
-	static uint8_t l1_bitmap[VMXE_MSR_BITMAP_SIZE];
-
-	if (v12->CPU_BASED_VM_EXEC_CONTROL & VMX_MASK(VMX_PROC_USE_MSR_BITMAPS)) {
-		(void)vmxe_read_l1_bitmap(&n->gmem, v12->MSR_BITMAP, l1_bitmap, sizeof(l1_bitmap));
-		vmxe_msr_bitmap_merge(v->msr_bitmap, l1_bitmap, n->msr_bitmap02);
-	} else {
-		vmxe_msr_bitmap_merge(v->msr_bitmap, NULL, n->msr_bitmap02);
-	}
-	if (vmxe_io_bitmap_policy(v12) == VMXE_IO_BITMAPS) {
-		(void)vmxe_read_l1_bitmap(&n->gmem, v12->IO_BITMAP_A, n->io_bitmap02,
-					  VMXE_IO_BITMAP_SIZE);
-		(void)vmxe_read_l1_bitmap(&n->gmem, v12->IO_BITMAP_B,
-					  n->io_bitmap02 + VMXE_IO_BITMAP_SIZE, VMXE_IO_BITMAP_SIZE);
-	}
-}
-
 /* The built VMCS02 into the CPU: only what changed since the last entry, once the CPU's copy
  * is known (n->vmcs02_hw). */
 static bool write_vmcs02(struct l0_nested *n)
@@ -250,7 +229,8 @@ static enum l0_action enter_l2(struct l0_vcpu *v, bool launch)
 	if (vmxe_vmcs02_load_pdptes(n->vmcs02, &n->gmem) != VMXE_GMEM_OK)
 		return entry_failure(v, VMX_EXIT_REASON_ENTRY_FAILURE | VMX_EXIT_ENTRY_FAIL_GUEST_STATE,
 				     VMXE_ENTRY_QUAL_PDPTE);
-	prepare_bitmaps(v);
+	if (!l0_bitmaps02_prepare(v))
+		return L0_ACTION_FATAL;
 	if (launch) {
 		n->vmx.vmcs12->launch_state = VMXE_LAUNCH_LAUNCHED;
 		n->vmx.vmcs12_dirty = true;

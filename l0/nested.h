@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "l0/bitmaps02.h"
 #include "l0/ept01.h"
 #include "l0/exit_table.h"
 #include "l0/l1_mem.h"
@@ -35,6 +36,7 @@ struct l0_nested {
 	uint64_t vmcs02_pa;
 	bool vmcs02_launched;
 	uint8_t *msr_bitmap02, *io_bitmap02; /* VMCS02's MSR bitmap; I/O bitmaps A and B */
+	struct l0_bitmaps02 bitmaps;          /* what they were built from */
 	uint64_t msr_bitmap02_pa, io_bitmap02_pa;
 	uint8_t maxphyaddr;
 	bool page1gb;
