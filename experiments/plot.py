@@ -16,6 +16,7 @@ WORKLOADS = ("cpuid", "io", "hlt", "vmcall", "mmio", "pf")
 # What each workload's L2 operation is, for the axis labels.
 OPERATION = {"cpuid": "CPUID", "io": "port I/O", "hlt": "HLT", "vmcall": "VMCALL",
              "mmio": "MMIO access", "pf": "fresh page"}
+LEGEND_INCHES = 3.0  # room right of the panels for a figure-wide legend
 TOP_REASONS = 7  # L1 exit reasons drawn on their own; the rest are stacked as "other L1 exits"
 L2_COLOR = "#404040"
 OTHER_COLOR = "#c8c8c8"
@@ -93,35 +94,54 @@ def label_configs(ax, positions, workloads):
     sec.spines["bottom"].set_visible(False)
 
 
+def single_level(r):
+    """Whether the row ran without L0 (virt=off): its L2 exits are the hardware's own, one each."""
+    return r["role"] == "baseline" or "virt=off" in (r.get("l0_options") or "").split()
+
+
+def multiplication_split(r):
+    """{segment: L0 exits per L2 exit} of a row; single level is 1 by definition: each L2 exit
+    is one exit of the bottom hypervisor, which is L1's KVM itself."""
+    if single_level(r):
+        return {"L2 exit": 1.0}, {}, 1.0
+    split = r["l0_exits_per_l2_exit_by_reason"]
+    return {"L2 exit": sum(split.get("l2", {}).values())}, split.get("l1", {}), \
+        r["l0_exits_per_l2_exit"]
+
+
 def plot_multiplication(rows, out_dir, styles):
-    """(1) L0 exits per L2 exit, stacked: the L2 exit, then the L1 exits of its episode by
-    reason."""
+    """(1) L0 exits per L2 exit, one panel per workload, one bar per configuration (single level
+    and the peers included), stacked: the L2 exit, then the L1 exits of its episode by reason."""
     title = "Exit multiplication: L0 exits per L2 exit, by the exit that caused them"
-    rows = [r for r in first_repeat(rows) if r["l0_exits_per_l2_exit_by_reason"]]
-    if not rows:
+    rows = [r for r in first_repeat(rows)
+            if r["l0_exits_per_l2_exit_by_reason"] or (single_level(r) and r["l2_exits"])]
+    if not any(not single_level(r) for r in rows):
         return no_data(out_dir, "exit_multiplication", title, "L0 exits per L2 exit")
     workloads, configs = order(rows)
     totals = {}
     for r in rows:
-        for reason, v in r["l0_exits_per_l2_exit_by_reason"].get("l1", {}).items():
+        for reason, v in multiplication_split(r)[1].items():
             totals[reason] = totals.get(reason, 0) + v
     top = sorted(totals, key=lambda k: -totals[k])[:TOP_REASONS]
     segments = ["L2 exit"] + ["L1 " + k for k in top] + (
         ["other L1 exits"] if len(totals) > len(top) else [])
     colors = dict(zip(segments, [L2_COLOR] + list(PALETTE[:len(top)]) + [OTHER_COLOR]))
 
-    fig, ax = plt.subplots(figsize=(figure_width(workloads, configs), 5))
-    width, x = grouped(len(workloads), len(configs))
+    cols = min(3, len(workloads))
+    nrows = -(-len(workloads) // cols)
+    panels = cols * (1.2 + 0.42 * len(configs))  # inches; the legend gets LEGEND_INCHES more
+    fig, axes = plt.subplots(nrows, cols, figsize=(panels + LEGEND_INCHES, nrows * 4.6),
+                             squeeze=False, sharey=True)
     by = {(r["workload"], r["configuration"]): r for r in rows}
-    positions, drawn = [], set()
-    for i, w in enumerate(workloads):
+    drawn = set()
+    for n, w in enumerate(workloads):
+        ax = axes[n // cols][n % cols]
         for j, c in enumerate(configs):
             r = by.get((w, c))
             if r is None:
                 continue
-            split = r["l0_exits_per_l2_exit_by_reason"]
-            l1 = split.get("l1", {})
-            values = {"L2 exit": sum(split.get("l2", {}).values())}
+            l2, l1, factor = multiplication_split(r)
+            values = dict(l2)
             values.update({"L1 " + k: l1.get(k, 0) for k in top})
             values["other L1 exits"] = sum(v for k, v in l1.items() if k not in top)
             bottom = 0
@@ -129,24 +149,36 @@ def plot_multiplication(rows, out_dir, styles):
                 v = values.get(s, 0)
                 if v <= 0:
                     continue
-                ax.bar(x(i, j), v, width * 0.9, bottom=bottom, color=colors[s],
+                ax.bar(j, v, 0.8, bottom=bottom, color=colors[s],
+                       hatch="//" if single_level(r) else "",
                        label=None if s in drawn else s, edgecolor="white", linewidth=0.5)
                 drawn.add(s)
                 bottom += v
-            ax.text(x(i, j), bottom, "%.1f" % r["l0_exits_per_l2_exit"], ha="center",
-                    va="bottom", fontsize=8)
-            positions.append((x(i, j), c))
-    floor = ax.axhline(2, color="black", linestyle=":", linewidth=1)
-    label_configs(ax, positions, workloads)
-    ax.set_ylabel("L0 exits per L2 exit (count)")
-    ax.set_title(title)
-    handles, labels = ax.get_legend_handles_labels()
+            ax.text(j, bottom, "%.1f" % factor, ha="center", va="bottom", fontsize=7)
+        floor = ax.axhline(2, color="black", linestyle=":", linewidth=1)
+        ax.set_xticks(range(len(configs)), configs, rotation=55, ha="right", fontsize=7)
+        ax.set_xlim(-0.6, len(configs) - 0.4)
+        ax.set_title(xlabel(w).replace("\n", " "), fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_axisbelow(True)
+        if n % cols == 0:
+            ax.set_ylabel("L0 exits per L2 exit (count)")
+    for n in range(len(workloads), nrows * cols):
+        axes[n // cols][n % cols].axis("off")
+    handles, labels = [], []
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
     keep = [(h, lab) for s in segments for h, lab in zip(handles, labels) if lab == s]
     keep.append((floor, "floor: 2 (L2 exit + L1's VMRESUME)"))
-    ax.legend([h for h, _ in keep], [lab for _, lab in keep], title="L0 exit (level, reason)",
-              fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
-    ax.grid(axis="y", alpha=0.3)
-    ax.set_axisbelow(True)
+    right = panels / (panels + LEGEND_INCHES)
+    fig.legend([h for h, _ in keep], [lab for _, lab in keep], title="L0 exit (level, reason);\n"
+               "hatched: single level, 1 by definition", fontsize=8, title_fontsize=8,
+               loc="upper left", bbox_to_anchor=(right, 0.93))
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0, right, 0.96))
     return save(fig, out_dir, "exit_multiplication")
 
 
