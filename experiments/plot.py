@@ -94,6 +94,21 @@ def label_configs(ax, positions, workloads):
     sec.spines["bottom"].set_visible(False)
 
 
+def finish_panels(axes, used):
+    """Hides the panels of a grid past the first @used; returns the legend entries of all
+    panels, each label once, for one figure-wide legend."""
+    cols = len(axes[0])
+    for n in range(used, len(axes) * cols):
+        axes[n // cols][n % cols].axis("off")
+    handles, labels = [], []
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    return handles, labels
+
+
 def single_level(r):
     """Whether the row ran without L0 (virt=off): its L2 exits are the hardware's own, one each."""
     return r["role"] == "baseline" or "virt=off" in (r.get("l0_options") or "").split()
@@ -163,14 +178,7 @@ def plot_multiplication(rows, out_dir, styles):
         ax.set_axisbelow(True)
         if n % cols == 0:
             ax.set_ylabel("L0 exits per L2 exit (count)")
-    for n in range(len(workloads), nrows * cols):
-        axes[n // cols][n % cols].axis("off")
-    handles, labels = [], []
-    for ax in axes.flat:
-        for h, lab in zip(*ax.get_legend_handles_labels()):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
+    handles, labels = finish_panels(axes, len(workloads))
     keep = [(h, lab) for s in segments for h, lab in zip(handles, labels) if lab == s]
     keep.append((floor, "floor: 2 (L2 exit + L1's VMRESUME)"))
     right = panels / (panels + LEGEND_INCHES)
@@ -256,14 +264,7 @@ def plot_episodes(rows, out_dir, styles):
         ax.xaxis.set_tick_params(labelbottom=True)
         ax.grid(axis="y", alpha=0.3)
         ax.set_axisbelow(True)
-    for n in range(len(workloads), nrows * cols):
-        axes[n // cols][n % cols].axis("off")
-    handles, labels = [], []
-    for ax in axes.flat:
-        for h, lab in zip(*ax.get_legend_handles_labels()):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
+    handles, labels = finish_panels(axes, len(workloads))
     fig.legend(handles, labels, title="configuration", loc="upper right", fontsize=8)
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0, 0.88, 0.95))
