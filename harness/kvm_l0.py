@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 
-from . import bochs, build, run
+from . import bochs, build, deps, run
 
 L0_KVM_WORD = "l0=kvm"
 SYNC_WORD = "turtle.sync=1"
@@ -236,7 +236,6 @@ def build_image(art):
         raise KvmL0Error("not built: %s (build the L1 image first)" % ", ".join(missing))
     if os.path.exists(out) and all(os.path.getmtime(p) <= os.path.getmtime(out) for p in inputs):
         return out
-    from . import deps
     deps.ensure("image", "kvm-l0")
     print("turtle: building the KVM-as-L0 image", file=sys.stderr, flush=True)
     r = subprocess.run([IMAGE_SCRIPT, "--out", os.path.dirname(out), "--init", IMAGE_INIT,
