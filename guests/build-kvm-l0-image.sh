@@ -29,17 +29,8 @@ OUT=
 INIT=
 INFO=
 PROGRAMS=()
-TMP=
-
-die() { echo "build-kvm-l0-image: error: $*" >&2; exit 1; }
-note() { echo "build-kvm-l0-image: $*" >&2; }
-cleanup() { if [[ -n $TMP ]]; then rm -rf "$TMP"; fi; }
-trap cleanup EXIT
-
-usage() {
-	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
-	exit 2
-}
+# shellcheck source=guests/initramfs-lib.sh
+. "$(dirname "$0")/initramfs-lib.sh"
 
 parse_args() {
 	while (($#)); do
@@ -49,7 +40,7 @@ parse_args() {
 		--l1-image-info) INFO=${2:?--l1-image-info needs a file}; shift 2 ;;
 		--program) PROGRAMS+=("${2:?--program needs a file}"); shift 2 ;;
 		-h | --help) usage ;;
-		*) echo "build-kvm-l0-image: unknown argument '$1'" >&2; usage ;;
+		*) echo "$SELF: unknown argument '$1'" >&2; usage ;;
 		esac
 	done
 	[[ -n $OUT && -n $INIT && -n $INFO ]] || usage
@@ -59,7 +50,6 @@ parse_args() {
 
 info_field() { sed -n "s/^$1=//p" "$INFO"; }
 
-is_static() { ! readelf -l "$1" 2>/dev/null | grep -q 'program interpreter'; }
 
 # Prints the extracted kernel directory build-l1-image.sh made for the package named in $INFO.
 kernel_dir() {
@@ -93,36 +83,10 @@ stage_qemu() {
 	done
 }
 
+# The L0 initramfs in $1 from the kernel's modules in $2, with QEMU.
 stage_initramfs() {
-	local root=$1 kernel=$2 applet prog
-	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib/modules,dev,proc,sys,tmp,run,l1}
-	is_static "$BUSYBOX" || die "$BUSYBOX is not static (install busybox-static)"
-	cp "$BUSYBOX" "$root/bin/busybox"
-	for applet in $("$BUSYBOX" --list-full); do
-		[[ -e $root/$applet ]] || ln -s /bin/busybox "$root/$applet"
-	done
-	cp "$kernel"/modules/*.ko "$kernel/modules/load-order" "$root/lib/modules/"
-	stage_qemu "$root"
-	for prog in "${PROGRAMS[@]}"; do
-		[[ -f $prog ]] || die "program '$prog' not found"
-		is_static "$prog" || die "program '$prog' is not statically linked"
-		strip -o "$root/bin/$(basename "$prog")" "$prog" 2>/dev/null ||
-			cp "$prog" "$root/bin/$(basename "$prog")"
-	done
-	install -m 0755 "$INIT" "$root/init"
-}
-
-# Packs directory $1 into gzipped newc cpio $2, with fixed owners, times and inode numbers.
-pack_initramfs() {
-	local root=$1 out=$2
-	find "$root" -exec touch -h -d "@$EPOCH" {} +
-	(cd "$root" && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort |
-		"$BUSYBOX" cpio -o -H newc -R 0:0 --ignore-devno --renumber-inodes 2>/dev/null) |
-		gzip -6 -n >"$out.new"
-	# The harness's second initramfs follows this one (initrd= twice): the kernel finds an
-	# archive's header only at a 4-byte boundary, and skips the zeros before it.
-	truncate -s %4 "$out.new"
-	mv "$out.new" "$out"
+	stage_busybox_root "$1" "$2" run l1
+	stage_qemu "$1"
 }
 
 main() {
@@ -133,7 +97,11 @@ main() {
 	qemu_version=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null || echo unknown)
 	mkdir -p "$OUT"
 	stage_initramfs "$TMP/root" "$kernel"
-	pack_initramfs "$TMP/root" "$OUT/initrd-l0.img"
+	pack_initramfs "$TMP/root" "$OUT/initrd-l0.img" 6
+	# The harness's second initramfs follows this one (initrd= twice): the kernel finds an
+	# archive's header only at a 4-byte boundary, and skips the zeros before it.
+	truncate -s %4 "$OUT/initrd-l0.img.new"
+	mv "$OUT/initrd-l0.img.new" "$OUT/initrd-l0.img"
 	{
 		echo "kernel_package=$(info_field kernel_package)"
 		echo "kernel_version=$(info_field kernel_version)"

@@ -22,17 +22,8 @@ TOP_MODULE=kvm-intel
 OUT=
 INIT=
 PROGRAMS=()
-TMP=
-
-die() { echo "build-l1-image: error: $*" >&2; exit 1; }
-note() { echo "build-l1-image: $*" >&2; }
-cleanup() { if [[ -n $TMP ]]; then rm -rf "$TMP"; fi; }
-trap cleanup EXIT
-
-usage() {
-	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
-	exit 2
-}
+# shellcheck source=guests/initramfs-lib.sh
+. "$(dirname "$0")/initramfs-lib.sh"
 
 parse_args() {
 	while (($#)); do
@@ -41,7 +32,7 @@ parse_args() {
 		--init) INIT=${2:?--init needs a file}; shift 2 ;;
 		--program) PROGRAMS+=("${2:?--program needs a file}"); shift 2 ;;
 		-h | --help) usage ;;
-		*) echo "build-l1-image: unknown argument '$1'" >&2; usage ;;
+		*) echo "$SELF: unknown argument '$1'" >&2; usage ;;
 		esac
 	done
 	[[ -n $OUT && -n $INIT ]] || usage
@@ -55,8 +46,6 @@ require_tools() {
 	done
 	[[ -x $BUSYBOX ]] || die "busybox not found at $BUSYBOX (apt-get install busybox-static)"
 }
-
-is_static() { ! readelf -l "$1" 2>/dev/null | grep -q 'program interpreter'; }
 
 apt_update() {
 	if [[ $(id -u) -ne 0 ]]; then
@@ -167,34 +156,9 @@ extract_kernel() {
 	mv "$dest.new" "$dest"
 }
 
-# Fills $1 with busybox and its applet links, the modules from $2, the programs and init.
+# The L1 initramfs in $1 from the kernel's modules in $2.
 stage_initramfs() {
-	local root=$1 kernel=$2 applet prog
-	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib/modules,dev,proc,sys,tmp,root,etc}
-	is_static "$BUSYBOX" || die "$BUSYBOX is not static (install busybox-static)"
-	cp "$BUSYBOX" "$root/bin/busybox"
-	for applet in $("$BUSYBOX" --list-full); do
-		[[ -e $root/$applet ]] || ln -s /bin/busybox "$root/$applet"
-	done
-	cp "$kernel"/modules/*.ko "$kernel/modules/load-order" "$root/lib/modules/"
-	for prog in "${PROGRAMS[@]}"; do
-		[[ -f $prog ]] || die "program '$prog' not found"
-		is_static "$prog" || die "program '$prog' is not statically linked"
-		rm -f "$root/bin/$(basename "$prog")"
-		strip -o "$root/bin/$(basename "$prog")" "$prog" 2>/dev/null ||
-			cp "$prog" "$root/bin/$(basename "$prog")"
-	done
-	install -m 0755 "$INIT" "$root/init"
-}
-
-# Packs directory $1 into gzipped newc cpio $2, with fixed owners, times and inode numbers.
-pack_initramfs() {
-	local root=$1 out=$2
-	find "$root" -exec touch -h -d "@$EPOCH" {} +
-	(cd "$root" && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort |
-		"$BUSYBOX" cpio -o -H newc -R 0:0 --ignore-devno --renumber-inodes 2>/dev/null) |
-		gzip -9 -n >"$out.new"
-	mv "$out.new" "$out"
+	stage_busybox_root "$1" "$2" root etc
 }
 
 main() {
@@ -212,7 +176,8 @@ main() {
 
 	mkdir -p "$OUT"
 	stage_initramfs "$TMP/root" "$kernel"
-	pack_initramfs "$TMP/root" "$OUT/initrd.img"
+	pack_initramfs "$TMP/root" "$OUT/initrd.img" 9
+	mv "$OUT/initrd.img.new" "$OUT/initrd.img"
 	cp "$kernel/vmlinuz" "$OUT/vmlinuz.new"
 	mv "$OUT/vmlinuz.new" "$OUT/vmlinuz"
 	{

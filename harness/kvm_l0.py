@@ -16,6 +16,7 @@ L0_KVM_WORD = "l0=kvm"
 SYNC_WORD = "turtle.sync=1"
 GUESTS = os.path.join(build.ROOT, "guests")
 IMAGE_SCRIPT = os.path.join(GUESTS, "build-kvm-l0-image.sh")
+IMAGE_LIB = os.path.join(GUESTS, "initramfs-lib.sh")  # sourced by IMAGE_SCRIPT
 IMAGE_INIT = os.path.join(GUESTS, "kvm-l0-init")
 EXIT_REASONS_DEF = os.path.join(build.ROOT, "vmx-emul", "exit_reasons.def")
 # On the FAT volume: L0's kernel is L1's vmlinuz; its second initramfs (RUN_CPIO) is made per
@@ -230,7 +231,7 @@ def build_image(art):
     guests_build = os.path.dirname(os.path.dirname(art["initrd"]))
     poweroff = os.path.join(guests_build, "turtle-poweroff")
     info = os.path.join(os.path.dirname(art["initrd"]), "l1-image.txt")
-    inputs = [IMAGE_SCRIPT, IMAGE_INIT, poweroff, info]
+    inputs = [IMAGE_SCRIPT, IMAGE_LIB, IMAGE_INIT, poweroff, info]
     missing = [p for p in inputs if not os.path.exists(p)]
     if missing:
         raise KvmL0Error("not built: %s (build the L1 image first)" % ", ".join(missing))
