@@ -2,6 +2,7 @@
  * bitmaps02.c: VMCS02's bitmaps, rebuilt only when their sources change (see bitmaps02.h).
  */
 #include "l0/bitmaps02.h"
+#include "l0/util.h"
 
 #include <string.h>
 
@@ -10,7 +11,6 @@
 #include "vmx-emul/vmcs02_merge.h"
 #include "vmx-emul/vmx_caps.h"
 
-#define PAGE_MASK (~0xfffull)
 
 /* The pages VMCS12 takes its bitmaps from. */
 static void sources(const struct vmcs12 *v12, uint64_t src[L0_BITMAPS02_SOURCES])
@@ -18,10 +18,10 @@ static void sources(const struct vmcs12 *v12, uint64_t src[L0_BITMAPS02_SOURCES]
 	bool io = vmxe_io_bitmap_policy(v12) == VMXE_IO_BITMAPS;
 
 	src[0] = (v12->CPU_BASED_VM_EXEC_CONTROL & VMX_MASK(VMX_PROC_USE_MSR_BITMAPS))
-			 ? v12->MSR_BITMAP & PAGE_MASK
+			 ? v12->MSR_BITMAP & L0_PAGE_MASK
 			 : L0_BITMAPS02_NONE;
-	src[1] = io ? v12->IO_BITMAP_A & PAGE_MASK : L0_BITMAPS02_NONE;
-	src[2] = io ? v12->IO_BITMAP_B & PAGE_MASK : L0_BITMAPS02_NONE;
+	src[1] = io ? v12->IO_BITMAP_A & L0_PAGE_MASK : L0_BITMAPS02_NONE;
+	src[2] = io ? v12->IO_BITMAP_B & L0_PAGE_MASK : L0_BITMAPS02_NONE;
 }
 
 /* Write protection of the source pages on or off; false when EPT01 cannot be changed. */
@@ -84,7 +84,7 @@ bool l0_bitmaps02_written(struct l0_vcpu *v, uint64_t gpa, uint64_t qualificatio
 	if (!b->current || !(qualification & EPTM_QUAL_WRITE))
 		return false;
 	for (unsigned int i = 0; i < L0_BITMAPS02_SOURCES; i++)
-		hit |= b->src[i] == (gpa & PAGE_MASK);
+		hit |= b->src[i] == (gpa & L0_PAGE_MASK);
 	if (!hit)
 		return false;
 	b->current = false;

@@ -15,7 +15,6 @@
 #include "l0/reloc.h"
 #include "l0/util.h"
 
-#define PAGE_SIZE 4096
 #define GDT_CODE64 0x00AF9A000000FFFFull /* present, DPL0, code, L=1 */
 #define GDT_DATA 0x00CF92000000FFFFull	 /* present, DPL0, data, writable */
 #define TSS_TYPE_AVAILABLE 0x89ull	 /* present, 64-bit TSS (available) */
@@ -52,8 +51,8 @@ void *l0_host_alloc_page(void *ctx, uint64_t *hpa)
 
 	if (host->pool_used >= host->pool_pages)
 		return NULL;
-	pa = host->pool_base + host->pool_used++ * PAGE_SIZE;
-	memset((void *)(uintptr_t)pa, 0, PAGE_SIZE);
+	pa = host->pool_base + host->pool_used++ * L0_PAGE_SIZE;
+	memset((void *)(uintptr_t)pa, 0, L0_PAGE_SIZE);
 	*hpa = pa;
 	return (void *)(uintptr_t)pa;
 }
@@ -64,9 +63,9 @@ void *l0_host_alloc_pages(struct l0_host *host, size_t n)
 
 	if (n == 0 || n > host->pool_pages - host->pool_used)
 		return NULL;
-	pa = host->pool_base + host->pool_used * PAGE_SIZE;
+	pa = host->pool_base + host->pool_used * L0_PAGE_SIZE;
 	host->pool_used += n;
-	memset((void *)(uintptr_t)pa, 0, n * PAGE_SIZE);
+	memset((void *)(uintptr_t)pa, 0, n * L0_PAGE_SIZE);
 	return (void *)(uintptr_t)pa;
 }
 
@@ -74,7 +73,7 @@ void *l0_host_page_va(void *ctx, uint64_t hpa)
 {
 	const struct l0_host *host = ctx;
 
-	if (hpa < host->pool_base || hpa >= host->pool_base + host->pool_used * PAGE_SIZE)
+	if (hpa < host->pool_base || hpa >= host->pool_base + host->pool_used * L0_PAGE_SIZE)
 		return NULL;
 	return (void *)(uintptr_t)hpa;
 }
@@ -179,7 +178,7 @@ EFI_STATUS l0_host_reserve(struct l0_host *host, size_t image_size)
 	host->image_pages = image_pages;
 	host->pool_base = pool;
 	host->pool_pages = L0_POOL_PAGES;
-	host->stack_top = pool + L0_STACK_PAGES * PAGE_SIZE;
+	host->stack_top = pool + L0_STACK_PAGES * L0_PAGE_SIZE;
 	host->pool_used = L0_STACK_PAGES;
 	l0_log("L0 memory: image 0x%llx (%llu pages), pool 0x%llx (%d pages), reserved",
 	       (unsigned long long)image, (unsigned long long)image_pages,
@@ -196,7 +195,7 @@ struct descriptor_page {
 	struct tss64 tss;
 	struct idt_gate idt[32];
 } __attribute__((aligned(16)));
-_Static_assert(sizeof(struct descriptor_page) <= PAGE_SIZE, "one page");
+_Static_assert(sizeof(struct descriptor_page) <= L0_PAGE_SIZE, "one page");
 
 bool l0_host_build_descriptors(struct l0_host *host)
 {
@@ -239,7 +238,7 @@ EFI_STATUS l0_host_read_memory_map(struct l0_host *host)
 		return EFI_OUT_OF_RESOURCES;
 	host->range_count = 0;
 	for (UINTN i = 0; i < entries; i++, d = NextMemoryDescriptor(d, desc_size)) {
-		uint64_t size = d->NumberOfPages * PAGE_SIZE;
+		uint64_t size = d->NumberOfPages * L0_PAGE_SIZE;
 		enum l0_mem_type type = classify(d->Type);
 
 		if (host->range_count + 2 >= L0_MAX_RANGES) {
@@ -252,8 +251,8 @@ EFI_STATUS l0_host_read_memory_map(struct l0_host *host)
 	FreePool(map);
 	/* L0's own pages win over whatever the firmware's entries around them say */
 	host->ranges[host->range_count++] = (struct l0_mem_range){
-		host->image_base, host->image_pages * PAGE_SIZE, L0_MEM_L0 };
+		host->image_base, host->image_pages * L0_PAGE_SIZE, L0_MEM_L0 };
 	host->ranges[host->range_count++] = (struct l0_mem_range){
-		host->pool_base, host->pool_pages * PAGE_SIZE, L0_MEM_L0 };
+		host->pool_base, host->pool_pages * L0_PAGE_SIZE, L0_MEM_L0 };
 	return EFI_SUCCESS;
 }

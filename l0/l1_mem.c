@@ -2,11 +2,11 @@
  * l1_mem.c: checked access to L1-physical memory (see l1_mem.h). Pure.
  */
 #include "l0/l1_mem.h"
+#include "l0/util.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-#define PAGE_SIZE 4096ull
 
 /* Calls @fn on each page-sized piece of [gpa, gpa + len), after checking every page. */
 static int each_piece(struct l0_l1_mem *m, uint64_t gpa, size_t len,
@@ -17,15 +17,15 @@ static int each_piece(struct l0_l1_mem *m, uint64_t gpa, size_t len,
 		return VMXE_GMEM_OK;
 	if (gpa + len < gpa)
 		return VMXE_GMEM_UNMAPPED;
-	for (uint64_t p = gpa & ~(PAGE_SIZE - 1); p < gpa + len; p += PAGE_SIZE) {
+	for (uint64_t p = gpa & L0_PAGE_MASK; p < gpa + len; p += L0_PAGE_SIZE) {
 		if (l0_ept01_page_type(m->map, p) != L0_MEM_RAM ||
 		    !m->pages.page_va(m->pages.ctx, p))
 			return VMXE_GMEM_UNMAPPED;
 	}
 	for (size_t done = 0; done < len;) {
 		uint64_t a = gpa + done;
-		size_t off = (size_t)(a & (PAGE_SIZE - 1));
-		size_t n = (size_t)(PAGE_SIZE - off) < len - done ? (size_t)(PAGE_SIZE - off)
+		size_t off = (size_t)(a & (L0_PAGE_SIZE - 1));
+		size_t n = (size_t)(L0_PAGE_SIZE - off) < len - done ? (size_t)(L0_PAGE_SIZE - off)
 								   : len - done;
 
 		fn(m->pages.page_va(m->pages.ctx, a - off), off, n, done, arg);

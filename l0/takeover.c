@@ -18,7 +18,6 @@
 #include "vmx-emul/vmcs12.h"
 #include "vmx-emul/vmx_caps.h"
 
-#define PAGE_SIZE 4096
 #define L1_STACK_PAGES 32 /* 128 KiB, what OVMF gives its own stack */
 #define MSR_FEATURE_CONTROL 0x3a
 #define FEATURE_CONTROL_LOCK (1ull << 0)
@@ -117,7 +116,7 @@ static EFI_STATUS prepare_l1_entry(struct l0_vcpu *v, EFI_HANDLE l1_image, uint6
 	memcpy((void *)(uintptr_t)(page + (size_t)(l0_l1_trampoline_data - l0_l1_trampoline)),
 	       data, sizeof(data));
 	v->trampoline_pa = page;
-	*rsp = stack + L1_STACK_PAGES * PAGE_SIZE - 8; /* as if called: 8 mod 16 */
+	*rsp = stack + L1_STACK_PAGES * L0_PAGE_SIZE - 8; /* as if called: 8 mod 16 */
 	return EFI_SUCCESS;
 }
 
