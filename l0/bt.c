@@ -5,6 +5,7 @@
  * every translated site back: L1 then runs as with bt=off.
  */
 #include "l0/bt.h"
+#include "l0/util.h"
 
 #include <capstone/capstone.h>
 #include <string.h>
@@ -19,8 +20,6 @@
 #include "vmx-emul/operand.h"
 #include "vmx-emul/vmx_caps.h"
 
-#define PAGE_SIZE	 4096u
-#define PAGE_MASK	 (~(uint64_t)(PAGE_SIZE - 1))
 #define BT_CACHE_ENTRIES 2048u /* translations: KVM has a few hundred sites, some retranslated */
 #define BT_SCAN_MAX	 32u  /* sites one sweep translates ahead */
 #define BT_HEAP_BYTES	 (64u * 1024u)
@@ -99,11 +98,12 @@ static void sse_restore(struct l0_bt *b)
 static uint64_t window_pa(const struct l0_bt *b, unsigned int index)
 {
 	if (index < VBT_STUB_PAGES)
-		return b->stubs_pa + (uint64_t)index * PAGE_SIZE;
+		return b->stubs_pa + (uint64_t)index * L0_PAGE_SIZE;
 	return index == VBT_SHARED_INDEX ? b->shared_pa : b->vmcs12_pa;
 }
 
-/* Puts every translated site back and hides the window: L1 runs on as with bt=off. */
+/* Puts every translated site back, and stubs still on L1's stack onto their slow path: L1 runs on
+ * as with bt=off (the window stays mapped, unused). */
 static void turn_off(struct l0_vcpu *v, const char *why)
 {
 	struct l0_bt *b = &v->bt;
@@ -114,7 +114,7 @@ static void turn_off(struct l0_vcpu *v, const char *why)
 	l0_log("bt: translation turned off: %s", why);
 	b->active = false;
 	for (uint32_t i = 0; i < b->cache.n; i++) {
-		uint64_t page = b->cache.entries[i].site_gpa & PAGE_MASK;
+		uint64_t page = b->cache.entries[i].site_gpa & L0_PAGE_MASK;
 
 		while ((e = vbt_cache_take_page(&b->cache, page)) != NULL)
 			(void)vmxe_gmem_write(&v->nested.gmem, e->site_gpa, e->original, e->patch_len);
@@ -134,7 +134,7 @@ bool l0_bt_init(struct l0_vcpu *v, bool want)
 		return true;
 	b->stubs = l0_host_alloc_page(&v->host, &b->stubs_pa);
 	for (unsigned int i = 1; b->stubs && i < VBT_STUB_PAGES; i++)
-		if (!l0_host_alloc_page(&v->host, &pa) || pa != b->stubs_pa + i * PAGE_SIZE)
+		if (!l0_host_alloc_page(&v->host, &pa) || pa != b->stubs_pa + i * L0_PAGE_SIZE)
 			return false; /* the stub area: consecutive pool pages */
 	b->shared = l0_host_alloc_page(&v->host, &b->shared_pa);
 	b->pt = l0_host_alloc_page(&v->host, &b->pt_pa);
@@ -217,7 +217,7 @@ static bool apply(struct l0_vcpu *v, const struct vbt_result *r)
 		return false;
 	}
 	if (r->protect_page &&
-	    (!l0_ept01_set_perms(v, r->patch_gpa & PAGE_MASK, EPTM_W, 0, EPTM_MT_WB, true) ||
+	    (!l0_ept01_set_perms(v, r->patch_gpa & L0_PAGE_MASK, EPTM_W, 0, EPTM_MT_WB, true) ||
 	     !l0_ept01_flush(v))) {
 		turn_off(v, "cannot write-protect translated code");
 		return false;
@@ -235,10 +235,10 @@ static void count(struct l0_bt *b, enum vbt_reason why)
 static void revive_page(struct l0_vcpu *v, uint64_t page_gpa)
 {
 	struct l0_bt *b = &v->bt;
-	static uint8_t page[PAGE_SIZE];
+	static uint8_t page[L0_PAGE_SIZE];
 	struct vbt_result r;
 
-	if (vmxe_gmem_read(&v->nested.gmem, page_gpa, page, PAGE_SIZE) != VMXE_GMEM_OK)
+	if (vmxe_gmem_read(&v->nested.gmem, page_gpa, page, L0_PAGE_SIZE) != VMXE_GMEM_OK)
 		return;
 	while (b->active && vbt_revive_next(&b->cache, page_gpa, page, &r) && apply(v, &r))
 		b->revived++;
@@ -273,11 +273,8 @@ bool l0_bt_vmx_exit(struct l0_vcpu *v, const struct l0_exit *exit,
 		    const struct vmxe_insn_ctx *ctx, enum l0_action *action)
 {
 	struct l0_bt *b = &v->bt;
-	static uint8_t code[PAGE_SIZE];
-	struct vmxe_l1_paging p = {
-		.cr0 = ctx->cpu.cr0, .cr3 = ctx->cr3, .cr4 = ctx->cpu.cr4, .efer = ctx->cpu.efer,
-		.maxphyaddr = ctx->maxphyaddr, .page1gb = ctx->page1gb,
-	};
+	static uint8_t code[L0_PAGE_SIZE];
+	struct vmxe_l1_paging p = vmxe_insn_paging(ctx);
 	struct vbt_exit x = {
 		.is_vmwrite = exit->basic_reason == VMX_EXIT_VMWRITE,
 		.rip_la = exit->guest_rip,
@@ -301,7 +298,7 @@ bool l0_bt_vmx_exit(struct l0_vcpu *v, const struct l0_exit *exit,
 		}
 		x.rip_gpa = w.gpa;
 		x.user_page = w.user;
-		x.code_len = PAGE_SIZE - (x.rip_la & (PAGE_SIZE - 1));
+		x.code_len = L0_PAGE_SIZE - (x.rip_la & (L0_PAGE_SIZE - 1));
 		if (vmxe_gmem_read(ctx->mem, x.rip_gpa, code, x.code_len) != VMXE_GMEM_OK) {
 			b->unreadable++;
 			return false;
@@ -319,7 +316,7 @@ bool l0_bt_vmx_exit(struct l0_vcpu *v, const struct l0_exit *exit,
 	if (why == VBT_OK && x.code && r.stub_len)
 		translate_ahead(v, &x);
 	else if (why == VBT_OK && x.code)
-		revive_page(v, x.rip_gpa & PAGE_MASK);
+		revive_page(v, x.rip_gpa & L0_PAGE_MASK);
 	sse_restore(b);
 	if (why != VBT_OK) {
 		count(b, why);
@@ -362,14 +359,14 @@ uint64_t l0_bt_fault_rip(const struct l0_vcpu *v, uint64_t rip)
 /* Whether @page is one of the window's pages, which L1 may not write but through the stubs. */
 static bool in_window(const struct l0_bt *b, uint64_t page)
 {
-	return (page >= b->stubs_pa && page < b->stubs_pa + VBT_STUB_PAGES * PAGE_SIZE) ||
+	return (page >= b->stubs_pa && page < b->stubs_pa + VBT_STUB_PAGES * L0_PAGE_SIZE) ||
 	       page == b->pt_pa;
 }
 
 bool l0_bt_ept_violation(struct l0_vcpu *v, uint64_t gpa, uint64_t qualification)
 {
 	struct l0_bt *b = &v->bt;
-	uint64_t page = gpa & PAGE_MASK;
+	uint64_t page = gpa & L0_PAGE_MASK;
 	const struct vbt_entry *e;
 
 	if (!b->on || !(qualification & EPTM_QUAL_WRITE))

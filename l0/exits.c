@@ -192,7 +192,7 @@ static enum l0_action handle_vmcall(void *vcpu, const struct l0_exit *exit)
 	struct l0_hypercall call;
 	enum l0_hc_error err;
 
-	if (exit->level == L0_LEVEL_L1 && (exit->guest_rip & ~0xfffull) == v->trampoline_pa) {
+	if (exit->level == L0_LEVEL_L1 && (exit->guest_rip & L0_PAGE_MASK) == v->trampoline_pa) {
 		l0_log("the L1 image returned: EFI status 0x%llx", (unsigned long long)v->regs->rbx);
 		l0_fatal_stop(v, "L1's loader returned to the firmware");
 	}
@@ -244,17 +244,16 @@ static void redeliver_event(const struct l0_exit *exit)
 static enum l0_action handle_ept_violation(void *vcpu, const struct l0_exit *exit)
 {
 	struct l0_vcpu *v = vcpu;
-	struct l0_ept01_config cfg = { v->host.ranges, v->host.range_count, 0, false, false };
 	struct l0_page_alloc alloc = { l0_host_alloc_page, &v->host };
 	struct l0_page_access mem = { l0_host_page_va, &v->host };
-	uint64_t page = exit->guest_phys & ~0xfffull, leaf;
+	uint64_t page = exit->guest_phys & L0_PAGE_MASK, leaf;
 
 	if (l0_bt_ept_violation(v, exit->guest_phys, exit->qualification) ||
 	    l0_bitmaps02_written(v, exit->guest_phys, exit->qualification)) {
 		redeliver_event(exit);
 		return L0_ACTION_RESUME; /* the page is writable again: L1 writes it again */
 	}
-	if (l0_ept01_page_type(&cfg, page) == L0_MEM_L0) {
+	if (l0_ept01_page_type(&v->nested.map, page) == L0_MEM_L0) {
 		l0_log("refused L1 %s of L0 memory at 0x%llx (rip 0x%llx)",
 		       access_name(exit->qualification), (unsigned long long)exit->guest_phys,
 		       (unsigned long long)exit->guest_rip);

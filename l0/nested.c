@@ -292,8 +292,8 @@ enum l0_action l0_nested_vmx_insn(struct l0_vcpu *v, const struct l0_exit *exit)
 		.caps = &n->l1_caps,
 	};
 	struct vmxe_insn_result r;
-
 	enum l0_action translated;
+	uint64_t fault_rip;
 
 	read_l1_cpu(v, &ctx.cpu);
 	if ((exit->basic_reason == VMX_EXIT_VMREAD || exit->basic_reason == VMX_EXIT_VMWRITE) &&
@@ -323,8 +323,9 @@ enum l0_action l0_nested_vmx_insn(struct l0_vcpu *v, const struct l0_exit *exit)
 		if (r.vector == VMXE_VEC_PF)
 			l0_write_cr2(r.cr2);
 		/* a fault of a stub's copy of the instruction is the site's (bt.h) */
-		if (l0_bt_fault_rip(v, exit->guest_rip) != exit->guest_rip)
-			l0_vmwrite_checked(VMCS_ENC_GUEST_RIP, l0_bt_fault_rip(v, exit->guest_rip));
+		fault_rip = l0_bt_fault_rip(v, exit->guest_rip);
+		if (fault_rip != exit->guest_rip)
+			l0_vmwrite_checked(VMCS_ENC_GUEST_RIP, fault_rip);
 		return l0_inject_exception(r.vector, r.has_error_code, r.error_code);
 	case VMXE_INSN_VMENTRY:
 		return enter_l2(v, r.launch);

@@ -160,7 +160,7 @@ static bool common_checks(const struct vmxe_nested *n, const struct vmxe_insn_ct
 	return true;
 }
 
-static struct vmxe_l1_paging paging_of(const struct vmxe_insn_ctx *c)
+struct vmxe_l1_paging vmxe_insn_paging(const struct vmxe_insn_ctx *c)
 {
 	return (struct vmxe_l1_paging){
 	    .cr0 = c->cpu.cr0,
@@ -186,7 +186,7 @@ static const uint8_t operand_fault_vector[] = {
 static bool mem_operand(const struct vmxe_insn_ctx *c, void *buf, unsigned int size, bool write,
 			struct vmxe_insn_result *r)
 {
-	struct vmxe_l1_paging p = paging_of(c);
+	struct vmxe_l1_paging p = vmxe_insn_paging(c);
 	struct vmxe_walk w;
 	enum vmxe_operand_status os;
 	enum vmxe_walk_status st;

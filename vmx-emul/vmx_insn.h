@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "vmx-emul/guest_mem.h"
+#include "vmx-emul/l1_paging.h"
 #include "vmx-emul/operand.h"
 #include "vmx-emul/virt_caps.h"
 #include "vmx-emul/vmcs12.h"
@@ -111,6 +112,10 @@ struct vmxe_insn_ctx {
 	const struct vmxe_gmem *mem;
 	const struct vmxe_vcaps *caps;
 };
+
+/* What L1's page walks depend on, from @c: the walks of the instruction's memory operand, and
+ * L0's reads of L1's code at the instruction (bt=on). */
+struct vmxe_l1_paging vmxe_insn_paging(const struct vmxe_insn_ctx *c);
 
 enum vmxe_insn_kind {
 	VMXE_INSN_SUCCEED,	/* VMsucceed: the caller updates RFLAGS and skips the instruction */
