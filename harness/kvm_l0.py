@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 from . import bochs, build, deps, run
+from .exit_reasons import reason_names
 
 L0_KVM_WORD = "l0=kvm"
 SYNC_WORD = "turtle.sync=1"
@@ -18,7 +19,6 @@ GUESTS = os.path.join(build.ROOT, "guests")
 IMAGE_SCRIPT = os.path.join(GUESTS, "build-kvm-l0-image.sh")
 IMAGE_LIB = os.path.join(GUESTS, "initramfs-lib.sh")  # sourced by IMAGE_SCRIPT
 IMAGE_INIT = os.path.join(GUESTS, "kvm-l0-init")
-EXIT_REASONS_DEF = os.path.join(build.ROOT, "vmx-emul", "exit_reasons.def")
 # On the FAT volume: L0's kernel is L1's vmlinuz; its second initramfs (RUN_CPIO) is made per
 # boot and holds L1 (/l1/...), unpacked by the kernel over the first.
 VOLUME = {"vmlinuz": "/vmlinuz", "image": "/initrd-l0.img", "run": "/l1.cpio",
@@ -90,15 +90,6 @@ def newc_archive(files):
         entry(path, data, 0o100000 | mode)
     entry("TRAILER!!!", b"", 0)
     return out.getvalue()
-
-
-def reason_names(path=EXIT_REASONS_DEF):
-    """{number: NAME} from the one list of basic exit reasons, as our L0's trace names them."""
-    names = {}
-    with open(path) as f:
-        for m in re.finditer(r"^EXIT_REASON\((\w+),\s*(\d+),", f.read(), re.M):
-            names[int(m.group(2))] = m.group(1)
-    return names
 
 
 def parse_hist(lines):

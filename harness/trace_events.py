@@ -8,11 +8,9 @@ the parsed records, apart from reading the exit-reason names once from vmx-emul/
 (the one list of reasons) and writing the file."""
 import json
 import os
-import re
 
-from .build import ROOT
+from .exit_reasons import reason_names
 
-EXIT_REASONS_DEF = os.path.join(ROOT, "vmx-emul", "exit_reasons.def")
 HEAD, CHUNK = "l0-events", "l0-ev"
 LEVELS = {0: "l1", 1: "l2"}
 FLAG_REFLECTED, FLAG_RESUMES_L2 = 0x1, 0x2  # l0/trace_events.h
@@ -22,13 +20,6 @@ TID_L2, TID_L1 = 1, 2
 TRACK_NAMES = {TID_L2: "L2 exits and their episodes (L1 exits nested)",
                TID_L1: "L1 exits outside episodes"}
 FILE_NAME = "episodes.trace.json"
-
-
-def reason_names(path=EXIT_REASONS_DEF):
-    """{basic reason: NAME} from the X-macro file EXIT_REASON(NAME, number, "description")."""
-    with open(path) as f:
-        return {int(n): name for name, n in
-                re.findall(r"^EXIT_REASON\(\s*(\w+)\s*,\s*(\d+)\s*,", f.read(), re.M)}
 
 
 def parse(records):
