@@ -274,7 +274,11 @@ bool l0_bt_vmx_exit(struct l0_vcpu *v, const struct l0_exit *exit,
 {
 	struct l0_bt *b = &v->bt;
 	static uint8_t code[L0_PAGE_SIZE];
-	struct vmxe_l1_paging p = vmxe_insn_paging(ctx);
+	struct vbt_result r;
+	enum vbt_reason why;
+
+	if (!b->active)
+		return false; /* bt=off: this test is all a VMREAD/VMWRITE exit pays */
 	struct vbt_exit x = {
 		.is_vmwrite = exit->basic_reason == VMX_EXIT_VMWRITE,
 		.rip_la = exit->guest_rip,
@@ -284,14 +288,11 @@ bool l0_bt_vmx_exit(struct l0_vcpu *v, const struct l0_exit *exit,
 		.vmcs_current = v->nested.vmx.vmxon &&
 				v->nested.vmx.current_vmptr != VMXE_VMPTR_NONE,
 	};
-	struct vmxe_walk w = { 0 };
-	struct vbt_result r;
-	enum vbt_reason why;
-
-	if (!b->active)
-		return false;
 	/* a stub's slow path: the stub is L0's, its bytes need not be read */
 	if (!vbt_cache_in_area(&b->cache, x.rip_la)) {
+		struct vmxe_l1_paging p = vmxe_insn_paging(ctx);
+		struct vmxe_walk w = { 0 };
+
 		if (vmxe_l1_translate(&p, ctx->mem, x.rip_la, VMXE_L1_READ, &w) != VMXE_WALK_OK) {
 			b->unreadable++;
 			return false;
